@@ -1,0 +1,46 @@
+# Every target sets itself up first; `make setup` does only the set-up.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+# Python >= 3.13 that has _interpreters: python3.14, python3.13, then pyenv's.
+PYTHON ?= $(shell for p in python3.14 python3.13 \
+              $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[34]*/bin/python 2>/dev/null | sort -r); do \
+              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, _interpreters; sys.exit(sys.version_info < (3, 13))' 2>/dev/null \
+              && { command -v $$p; break; }; done)
+PYTEST_ARGS ?=
+
+.PHONY: setup test soak bench lab demo notebooks clean core
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.13 with _interpreters found (tried python3.14, python3.13, pyenv)." >&2; exit 1; }
+	@echo "Using $(PYTHON)"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m interp_kernel install --sys-prefix
+	touch $@
+
+core: setup
+	$(PY) setup.py -q build_ext --inplace
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+soak: setup
+	$(PY) -m pytest -m soak $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) benchmarks/foundation.py
+	$(PY) benchmarks/core_pingpong.py
+
+lab: setup
+	$(PY) -m pip install -q jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/tour.ipynb
+
+demo: setup
+	$(PY) -m interp_kernel.demo notebooks/tour.ipynb
+
+clean:
+	rm -rf $(VENV) build *.egg-info interp_kernel/*.so

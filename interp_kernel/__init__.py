@@ -1,0 +1,34 @@
+"""interp_kernel: run notebook cells in named CPython subinterpreters.
+
+``from interp_kernel import Manager`` gives the plain-Python API; ``%load_ext
+interp_kernel`` adds the ``%%interp`` magics to any IPython. This module stays light:
+it is also imported inside every subinterpreter (by the agent).
+"""
+
+__version__ = "0.1.0"
+__all__ = ["Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def __getattr__(name):
+    if name == "Manager":
+        from interp_kernel.manager import Manager
+
+        return Manager
+    if name == "Session":
+        from interp_kernel.session import Session
+
+        return Session
+    raise AttributeError(f"module 'interp_kernel' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython):
+    """Register the %%interp / %interp magics (``%load_ext interp_kernel``)."""
+    from interp_kernel.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from interp_kernel.magics import unload_ipython_extension as unload
+
+    unload(ipython)

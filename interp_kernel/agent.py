@@ -1,0 +1,391 @@
+"""The agent: the code that runs INSIDE a subinterpreter.
+
+A session starts one long-lived agent per interpreter: a main-side thread calls
+``_interpreters.exec`` with :func:`serve`, which loops until told to stop. Because
+the loop never leaves that one ``exec`` call, the interpreter keeps one thread state
+for it, so the decimal context, contextvars, thread locals and ``sys.settrace``
+survive from one cell to the next, and interrupts always have the same target.
+
+Messages travel over three ``_core`` channels as ``marshal``-ed tuples:
+
+* commands (main -> agent): ``("run", job, code, filename)``, ``("push", job, values)``,
+  ``("pull", job, names)``, ``("call", job, helper_name, args)``, ``("stop",)``
+* events (agent -> main): ``("out", job, stream, text)``, ``("display", job, data, metadata)``,
+  ``("input", job, prompt, password)``, ``("done", job, status, payload)``
+* replies (main -> agent): answers to ``input`` requests.
+
+This module imports nothing from the Jupyter side and nothing that refuses to load
+in an isolated interpreter.
+"""
+
+import ast
+import builtins
+import io
+import linecache
+import marshal
+import pickle
+import sys
+import threading
+import traceback
+
+from interp_kernel import _core, hints
+
+# Payload encodings for values crossing with push/pull.
+PICKLED = "pickle"
+SHARED = "shared"  # natively shareable object waiting in a cross-interpreter queue
+
+_MIME_METHODS = (
+    ("text/html", "_repr_html_"),
+    ("text/markdown", "_repr_markdown_"),
+    ("text/latex", "_repr_latex_"),
+    ("image/svg+xml", "_repr_svg_"),
+    ("image/png", "_repr_png_"),
+    ("image/jpeg", "_repr_jpeg_"),
+    ("application/json", "_repr_json_"),
+)
+
+
+class _Agent:
+    """State of the agent loop of this interpreter (one per interpreter)."""
+
+    def __init__(self, commands, events, replies):
+        self.commands = commands
+        self.events = events
+        self.replies = replies
+        self.job = None  # id of the job being run, or the last one (for late thread output)
+        self.send_lock = threading.Lock()
+
+    def send(self, *message):
+        """Send one event to the main side. Blocks only if the channel is full."""
+        data = marshal.dumps(message)
+        with self.send_lock:
+            _core.channel_send(self.events, data)
+
+    # -- the loop -------------------------------------------------------------
+
+    def serve(self):
+        """Handle commands until ``("stop",)`` arrives or the command channel closes."""
+        while True:
+            try:
+                message = marshal.loads(_core.channel_recv(self.commands))
+            except KeyboardInterrupt:  # an interrupt aimed at a cell that already ended
+                continue
+            except _core.ChannelError:
+                return
+            kind = message[0]
+            if kind == "stop":
+                return
+            job = message[1]
+            self.job = job
+            try:
+                handler = getattr(self, "do_" + kind)
+                status, payload = handler(*message[2:])
+            except BaseException as exc:  # a bug of ours: report it, keep serving
+                status, payload = "error", _error_payload(exc, None, "")
+            _flush_streams()
+            self.send("done", job, status, payload)
+
+    # -- commands --------------------------------------------------------------
+
+    def do_run(self, code, filename):
+        """Run a cell; the value of a trailing expression comes back as a MIME bundle."""
+        try:
+            compiled, last = _compile_cell(code, filename)
+        except SyntaxError as exc:
+            return "error", _error_payload(exc, None, code)
+        namespace = sys.modules["__main__"].__dict__
+        try:
+            value = _core.call_interruptible(_run_compiled, compiled, last, namespace)
+        except KeyboardInterrupt as exc:
+            return "interrupted", _error_payload(exc, filename, code)
+        except BaseException as exc:
+            return "error", _error_payload(exc, filename, code)
+        if value is None:
+            return "ok", None
+        namespace["_"] = value
+        return "ok", mime_bundle(value)
+
+    def do_push(self, values):
+        """Bind values in ``__main__``; all are decoded before any is bound."""
+        decoded = {name: _decode(payload) for name, payload in values.items()}
+        sys.modules["__main__"].__dict__.update(decoded)
+        return "ok", None
+
+    def do_pull(self, names):
+        """Encode ``__main__`` variables for the main side; all or nothing."""
+        namespace = sys.modules["__main__"].__dict__
+        missing = [name for name in names if name not in namespace]
+        if missing:
+            return "error", _plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
+        encoded = {}
+        for name in names:
+            try:
+                encoded[name] = (PICKLED, pickle.dumps(namespace[name], protocol=5))
+            except Exception as exc:
+                kind = type(namespace[name]).__qualname__
+                return "error", _plain_error(
+                    "NotShareableError",
+                    f"cannot pull {name!r}: a {kind} object is neither shareable nor picklable ({exc})",
+                )
+        return "ok", encoded
+
+    def do_call(self, helper, args):
+        """Run one of the introspection helpers below (completion, inspection, listing)."""
+        return "ok", _HELPERS[helper](*args)
+
+
+# -- running a cell ---------------------------------------------------------------
+
+
+def _compile_cell(code, filename):
+    """Compile all statements, and a trailing expression separately so its value can be shown."""
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    tree = ast.parse(code, filename, "exec")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+    return compile(tree, filename, "exec"), last
+
+
+def _run_compiled(compiled, last, namespace):
+    exec(compiled, namespace)
+    if last is not None:
+        return eval(last, namespace)
+    return None
+
+
+def mime_bundle(value):
+    """The MIME bundle of a value: text/plain plus whatever ``_repr_*_`` methods it has."""
+    import base64
+
+    data = {"text/plain": repr(value)}
+    if isinstance(value, type):
+        return data
+    bundle_method = getattr(value, "_repr_mimebundle_", None)
+    if callable(bundle_method):
+        try:
+            extra = bundle_method()
+            if isinstance(extra, tuple):
+                extra = extra[0]
+            data.update({k: v for k, v in dict(extra or {}).items() if isinstance(v, (str, dict, list))})
+        except Exception:
+            pass
+    for mime, method_name in _MIME_METHODS:
+        method = getattr(value, method_name, None)
+        if not callable(method):
+            continue
+        try:
+            result = method()
+        except Exception:
+            continue
+        if isinstance(result, tuple):
+            result = result[0]
+        if result is None:
+            continue
+        if isinstance(result, bytes):
+            result = base64.b64encode(result).decode("ascii")
+        if mime == "application/json" and not isinstance(result, (dict, list)):
+            continue
+        data[mime] = result
+    return _marshalable(data)
+
+
+def _marshalable(data):
+    try:
+        marshal.dumps(data)
+        return data
+    except ValueError:
+        return {"text/plain": data["text/plain"]}
+
+
+def _error_payload(exc, filename, code):
+    """(ename, evalue, traceback text, hint) with the frames of the cell only."""
+    tb = exc.__traceback__
+    if filename is not None:
+        while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+            tb = tb.tb_next
+    try:
+        formatted = "".join(traceback.format_exception(type(exc), exc, tb))
+    except Exception:
+        formatted = f"{type(exc).__name__}: <exception str() failed>\n"
+    try:
+        evalue = str(exc)
+    except Exception:
+        evalue = "<exception str() failed>"
+    return (type(exc).__name__, evalue, formatted, hints.hint_for(type(exc).__name__, evalue, code) or "")
+
+
+def _plain_error(ename, evalue):
+    return (ename, evalue, f"{ename}: {evalue}\n", "")
+
+
+def _decode(payload):
+    kind, data = payload
+    if kind == PICKLED:
+        return pickle.loads(data)
+    if kind == SHARED:
+        from interp_kernel import interpreters
+
+        return interpreters.Queue(data).get(timeout=5)
+    raise ValueError(f"unknown payload kind {kind!r}")
+
+
+# -- output, display and input ------------------------------------------------------
+
+
+class StreamWriter(io.TextIOBase):
+    """A ``sys.stdout``/``sys.stderr`` that sends text to the main side.
+
+    Text is sent at each newline, on flush, and when 8 KiB gather without one; writes
+    from any thread of the interpreter are serialized by a lock. Never blocks unless
+    the event channel is full.
+    """
+
+    LIMIT = 8192
+
+    def __init__(self, agent, name):
+        self.agent = agent
+        self.name = name
+        self.pending = []
+        self.size = 0
+        self.lock = threading.Lock()
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        with self.lock:
+            self.pending.append(text)
+            self.size += len(text)
+            if "\n" in text or self.size >= self.LIMIT:
+                self._send()
+        return len(text)
+
+    def flush(self):
+        with self.lock:
+            self._send()
+
+    def _send(self):
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending.clear()
+            self.size = 0
+            self.agent.send("out", self.agent.job, self.name, text)
+
+
+def _flush_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def _make_display(agent):
+    def display(*objs, raw=False, metadata=None, **kwargs):
+        """Show objects in the cell's output, with their rich representations."""
+        _flush_streams()
+        for obj in objs:
+            data = obj if raw else mime_bundle(obj)
+            agent.send("display", agent.job, data, metadata or {})
+
+    return display
+
+
+def _make_input(agent):
+    def input(prompt=""):
+        """Ask the frontend for a line of text (a stdin request); blocks until it answers."""
+        _flush_streams()
+        agent.send("input", agent.job, str(prompt), False)
+        answer = marshal.loads(_core.channel_recv(agent.replies))
+        if answer is None:
+            raise EOFError("input() is not available: the frontend does not accept input requests")
+        return answer
+
+    return input
+
+
+# -- introspection helpers (completion, inspection) ---------------------------------
+
+
+def _complete(code, cursor_pos):
+    import rlcompleter
+
+    text = code[:cursor_pos]
+    start = cursor_pos
+    while start > 0 and (text[start - 1].isidentifier() or text[start - 1].isdigit() or text[start - 1] in "._"):
+        start -= 1
+    token = text[start:]
+    completer = rlcompleter.Completer(sys.modules["__main__"].__dict__)
+    matches = []
+    for state in range(1000):
+        match = completer.complete(token, state)
+        if match is None:
+            break
+        matches.append(match.rstrip("("))
+    return (sorted(set(matches)), start, cursor_pos)
+
+
+def _inspect(code, cursor_pos):
+    import inspect
+    import pydoc
+
+    text = code[:cursor_pos]
+    end = cursor_pos
+    while end < len(code) and (code[end].isalnum() or code[end] == "_"):
+        end += 1
+    start = cursor_pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._"):
+        start -= 1
+    name = code[start:end]
+    if not name:
+        return None
+    namespace = sys.modules["__main__"].__dict__
+    try:
+        obj = eval(name, namespace)
+    except Exception:
+        return None
+    try:
+        signature = str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        signature = ""
+    doc = pydoc.getdoc(obj) or ""
+    header = f"{name}{signature}" if signature else name
+    return f"{header}\nType: {type(obj).__name__}\n\n{doc}".rstrip()
+
+
+def _names():
+    namespace = sys.modules["__main__"].__dict__
+    return sorted(n for n in namespace if not n.startswith("_"))
+
+
+_HELPERS = {"complete": _complete, "inspect": _inspect, "names": _names}
+
+
+# -- entry point ---------------------------------------------------------------------
+
+
+def serve(commands, events, replies):
+    """Install the stream writers, ``display`` and ``input``, then run the agent loop.
+
+    Called by the session inside the subinterpreter; returns when the session stops it.
+    """
+    agent = _Agent(commands, events, replies)
+    sys.stdout = StreamWriter(agent, "stdout")
+    sys.stderr = StreamWriter(agent, "stderr")
+    builtins.display = _make_display(agent)
+    builtins.input = _make_input(agent)
+    agent.send("ready", None, threading.get_ident())
+    try:
+        agent.serve()
+    finally:
+        _flush_streams()

@@ -1,0 +1,40 @@
+"""Explanations added to the errors people hit daily with subinterpreters.
+
+Pure functions of an error's name, message and the cell's code; used inside
+subinterpreters (by the agent) and on the main side alike.
+"""
+
+import re
+
+_REFUSED = re.compile(r"module (\S+) does not support loading in subinterpreters")
+_IPYTHON_LINE = re.compile(r"^\s*(%%?[A-Za-z_]\w*|!\S)", re.MULTILINE)
+
+
+def refused_module_hint(module):
+    """Why ``module`` failed to import here, and what to do instead."""
+    top = module.split(".")[0]
+    return (
+        f"hint: the extension module {module!r} refuses to load in an isolated subinterpreter "
+        f"(it has not declared support for per-interpreter state). "
+        f"Options: run this code in the main interpreter (a normal cell); or use an interpreter "
+        f"created with --config legacy, where such modules can load — but only the first "
+        f"interpreter in the process that imports {top!r} (main included) can use it; "
+        f"or use a process pool for work that needs {top!r}."
+    )
+
+
+def hint_for(ename, evalue, code=""):
+    """A one-paragraph hint for a known failure, or None.
+
+    Never raises; unknown errors get None.
+    """
+    if ename == "ImportError":
+        match = _REFUSED.search(evalue or "")
+        if match:
+            return refused_module_hint(match.group(1))
+    if ename in ("SyntaxError", "IndentationError") and code and _IPYTHON_LINE.search(code):
+        return (
+            "hint: the body of an %%interp cell is plain Python: IPython syntax such as "
+            "%magics, !shell commands and ?help only works in normal cells."
+        )
+    return None

@@ -1,0 +1,121 @@
+"""Jobs (one piece of work sent to an interpreter's agent) and their results."""
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+
+_job_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An exception raised inside an interpreter.
+
+    ``traceback`` is the interpreter's own formatted traceback, limited to the cell's
+    frames; ``hint`` is our explanation for known failures ("" when none).
+    """
+
+    ename: str
+    evalue: str
+    traceback: str
+    hint: str = ""
+
+    def __str__(self):
+        return f"{self.ename}: {self.evalue}"
+
+
+@dataclass
+class RunResult:
+    """What a finished job produced.
+
+    ``status`` is ``"ok"``, ``"error"`` or ``"interrupted"``; ``data`` is the MIME bundle
+    of the trailing expression's value (None when the cell ended in a statement or
+    None); ``value`` is the decoded value for pull jobs.
+    """
+
+    session: str
+    status: str
+    data: dict | None = None
+    error: ErrorInfo | None = None
+    value: object = None
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+    @property
+    def value_repr(self):
+        """The trailing expression's ``repr`` (text/plain), or None."""
+        return None if self.data is None else self.data.get("text/plain")
+
+    @property
+    def duration(self):
+        return self.ended - self.started
+
+
+@dataclass(eq=False)
+class Job:
+    """One unit of work in one session; finished when its ``done`` event is set.
+
+    Callbacks run on the session's reader thread: ``on_output(stream, text)``,
+    ``on_display(data, metadata)``, ``on_input(prompt, password) -> str | None``.
+    """
+
+    session: object
+    kind: str
+    label: str = ""
+    on_output: object = None
+    on_display: object = None
+    on_input: object = None
+    id: int = field(default_factory=lambda: next(_job_ids))
+    result: RunResult | None = None
+    started: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def finished(self):
+        """True once the job has a result."""
+        return self.done.is_set()
+
+    def wait(self, timeout=None):
+        """Wait for the result; returns it, or None if ``timeout`` seconds passed first.
+
+        A KeyboardInterrupt while waiting (Ctrl-C, the kernel's interrupt) interrupts
+        the job inside its interpreter and goes on waiting for it to stop; a second
+        KeyboardInterrupt within the grace period propagates and leaves the job running.
+        """
+        try:
+            self.done.wait(timeout)
+        except KeyboardInterrupt:
+            self.session.interrupt()
+            if not self.done.wait(2.0):
+                raise
+        return self.result
+
+    def _finish(self, result):
+        self.result = result
+        self.done.set()
+
+    def __repr__(self):
+        state = self.result.status if self.result else "running"
+        return f"<Job {self.id} {self.kind} in {self.session.name!r}: {state}>"
+
+
+class RunRecord:
+    """When a run started and ended, for the timeline and the dashboard."""
+
+    __slots__ = ("session", "job", "label", "start", "end", "status")
+
+    def __init__(self, session, job, label, start):
+        self.session = session
+        self.job = job
+        self.label = label
+        self.start = start
+        self.end = None
+        self.status = "running"
+
+    def close(self, status, end=None):
+        self.status = status
+        self.end = end if end is not None else time.perf_counter()

@@ -1,0 +1,109 @@
+"""Named cross-interpreter queues over the C core's blocking channels.
+
+A :class:`NamedQueue` carries any picklable object between interpreters. ``get``
+and ``put`` block in C with the GIL released and wake as soon as the other side
+acts (no sleep-polling). The object itself crosses interpreters by pickling: what
+arrives is a handle on the same channel. Importable inside subinterpreters.
+"""
+
+import pickle
+import queue as _stdlib_queue
+
+from interp_kernel import _core
+
+Empty = _stdlib_queue.Empty
+Full = _stdlib_queue.Full
+
+
+class NamedQueue:
+    """A FIFO shared by every interpreter that has a handle on it.
+
+    ``maxsize`` 0 means unbounded. Closing it (from the main side) makes every
+    further ``put`` and ``get`` raise ``ValueError``.
+    """
+
+    def __init__(self, name, channel, maxsize=0):
+        self.name = name
+        self.channel = channel
+        self.maxsize = maxsize
+
+    @classmethod
+    def create(cls, name, maxsize=0):
+        """Make a new queue; raises ValueError for a negative ``maxsize``."""
+        if maxsize < 0:
+            raise ValueError(f"maxsize must be >= 0, not {maxsize}")
+        return cls(name, _core.channel_create(maxsize), maxsize)
+
+    def __reduce__(self):
+        return (NamedQueue, (self.name, self.channel, self.maxsize))
+
+    def __repr__(self):
+        return f"<NamedQueue {self.name!r} maxsize={self.maxsize}>"
+
+    def put(self, obj, block=True, timeout=None):
+        """Append ``obj`` (pickled now). Blocks while the queue is full.
+
+        Raises ``queue.Full`` when still full after ``timeout`` seconds (or at once
+        with ``block=False``), ``TypeError`` when ``obj`` cannot be pickled,
+        KeyboardInterrupt when the cell is interrupted while waiting.
+        """
+        try:
+            data = pickle.dumps(obj, protocol=5)
+        except Exception as exc:
+            raise TypeError(
+                f"cannot put a {type(obj).__qualname__} object on queue {self.name!r}: it is not picklable ({exc})"
+            ) from None
+        try:
+            _core.channel_send(self.channel, data, self._timeout(block, timeout))
+        except TimeoutError:
+            raise Full(f"queue {self.name!r} is full") from None
+        except _core.ChannelError:
+            raise ValueError(f"queue {self.name!r} is closed") from None
+
+    def get(self, block=True, timeout=None):
+        """Remove and return the oldest object. Blocks while the queue is empty.
+
+        Raises ``queue.Empty`` when still empty after ``timeout`` seconds (or at once
+        with ``block=False``), KeyboardInterrupt when interrupted while waiting.
+        """
+        try:
+            data = _core.channel_recv(self.channel, self._timeout(block, timeout))
+        except TimeoutError:
+            raise Empty(f"queue {self.name!r} is empty") from None
+        except _core.ChannelError:
+            raise ValueError(f"queue {self.name!r} is closed") from None
+        return pickle.loads(data)
+
+    def put_nowait(self, obj):
+        self.put(obj, block=False)
+
+    def get_nowait(self):
+        return self.get(block=False)
+
+    def qsize(self):
+        """Number of objects waiting now (stale as soon as it returns)."""
+        try:
+            return _core.channel_size(self.channel)
+        except _core.ChannelError:
+            return 0
+
+    def empty(self):
+        return self.qsize() == 0
+
+    def full(self):
+        return self.maxsize > 0 and self.qsize() >= self.maxsize
+
+    def close(self):
+        """Free the queue: waiting and later calls raise ValueError. Idempotent."""
+        try:
+            _core.channel_destroy(self.channel)
+        except _core.ChannelError:
+            pass
+
+    @staticmethod
+    def _timeout(block, timeout):
+        if not block:
+            return 0
+        if timeout is not None and timeout < 0:
+            raise ValueError("timeout must be a non-negative number")
+        return timeout

@@ -1,0 +1,407 @@
+"""A session: one named subinterpreter and the long-lived agent that runs work in it.
+
+Main side of each session: an *agent thread* (a daemon thread of the main
+interpreter that stays inside ``_interpreters.exec`` running :func:`agent.serve`
+for the session's whole life) and a *reader thread* that receives the agent's
+events (output, displays, input requests, results) and hands them to the job
+they belong to. Work is queued: the agent runs one job at a time, in order.
+"""
+
+import marshal
+import pickle
+import re
+import sys
+import threading
+import time
+
+import _interpreters
+
+from interp_kernel import _core
+from interp_kernel.errors import (
+    BadNameError,
+    NotTransferableError,
+    SessionBusyError,
+    SessionClosedError,
+)
+from interp_kernel.jobs import ErrorInfo, Job, RunRecord, RunResult
+
+CONFIGS = ("isolated", "legacy")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+_BOOTSTRAP = """\
+import sys
+sys.path[:] = {path!r}
+import interp_kernel.agent
+interp_kernel.agent.serve({commands}, {events}, {replies})
+"""
+
+
+def check_name(name):
+    """Return ``name`` if it is a valid interpreter name, else raise BadNameError."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise BadNameError(
+            f"bad interpreter name {name!r}: use letters, digits, '_' and '-', starting with a letter or '_'"
+        )
+    return name
+
+
+class Session:
+    """One named interpreter with its agent.
+
+    Creating a session creates the interpreter and starts its agent; it blocks until
+    the agent is ready (about 10 ms for an isolated interpreter) and raises
+    ``RuntimeError`` if the agent could not start.
+    """
+
+    def __init__(self, name, config="isolated", *, on_event=None, start_timeout=30.0):
+        self.name = check_name(name)
+        if config not in CONFIGS:
+            raise ValueError(f"unknown config {config!r}: use one of {', '.join(CONFIGS)}")
+        self.config = config
+        self.on_event = on_event or (lambda kind, session, detail=None: None)
+        self.cells_run = 0
+        self.last_duration = None
+        self.history = []  # RunRecords of the runs of this session
+        self.current = None  # the job the agent is running now
+        self._jobs = {}  # id -> Job not yet finished
+        self._last_job = None  # where late output (from user threads) goes
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ready = threading.Event()
+        self._agent_failure = None
+        self.agent_thread_id = None
+
+        self.id = _interpreters.create(_interpreters.new_config(config))
+        self._commands = _core.channel_create()
+        self._events = _core.channel_create()
+        self._replies = _core.channel_create()
+        code = _BOOTSTRAP.format(
+            path=list(sys.path), commands=self._commands, events=self._events, replies=self._replies
+        )
+        self._agent = threading.Thread(
+            target=self._run_agent, args=(code,), name=f"interp-agent-{name}", daemon=True
+        )
+        self._reader = threading.Thread(target=self._read_events, name=f"interp-reader-{name}", daemon=True)
+        self._reader.start()
+        self._agent.start()
+        if not self._ready.wait(start_timeout) or self._agent_failure:
+            failure = self._agent_failure or "timed out"
+            self._destroy_resources(timeout=1.0)
+            raise RuntimeError(f"could not start the agent of interpreter {name!r}: {failure}")
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def state(self):
+        """``"closed"``, ``"running"`` (a job is in the agent) or ``"idle"``."""
+        if self._closed:
+            return "closed"
+        return "running" if self.current is not None else "idle"
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def __repr__(self):
+        return f"<Session {self.name!r} id={self.id} {self.config} {self.state}>"
+
+    # -- work ----------------------------------------------------------------------
+
+    def submit(self, code, *, on_output=None, on_display=None, on_input=None, filename=None, label=None):
+        """Queue ``code`` to run as a cell; returns its :class:`Job` at once.
+
+        The cell runs all statements, then evaluates a trailing expression whose MIME
+        bundle becomes the result's ``data``. Raises SessionClosedError if closed.
+        """
+        job = Job(self, "run", label=label or _first_line(code), on_output=on_output,
+                  on_display=on_display, on_input=on_input)
+        filename = filename or f"<{self.name}:cell {job.id}>"
+        self._send(job, ("run", job.id, code, filename))
+        return job
+
+    def run(self, code, *, on_output=None, on_display=None, on_input=None, filename=None, timeout=None):
+        """Run ``code`` as a cell and wait for its :class:`RunResult`.
+
+        Blocks until the cell ends (or ``timeout`` seconds: then raises TimeoutError,
+        the cell keeps running). Errors inside the cell come back in the result,
+        they are not raised here. Output goes to ``on_output(stream, text)`` as it is
+        written, from the reader thread.
+        """
+        job = self.submit(code, on_output=on_output, on_display=on_display, on_input=on_input, filename=filename)
+        result = job.wait(timeout)
+        if result is None:
+            raise TimeoutError(f"the cell in {self.name!r} is still running after {timeout} s")
+        return result
+
+    def push(self, values=None, /, **kwargs):
+        """Bind values in the interpreter's ``__main__``.
+
+        Values are pickled (natively shareable ones such as memoryview cross without a
+        copy). Every value is encoded before any is sent: when one cannot cross, raises
+        NotTransferableError naming it and its type, and nothing is bound. Blocks until
+        the interpreter has them (after any queued work).
+        """
+        values = dict(values or {}, **kwargs)
+        for name in values:
+            _check_variable(name)
+        encoded = {name: encode_value(name, value) for name, value in values.items()}
+        job = Job(self, "push", label="push " + ", ".join(values))
+        self._send(job, ("push", job.id, encoded))
+        result = job.wait()
+        if not result.ok:
+            raise NotTransferableError(f"could not push into {self.name!r}: {result.error}")
+
+    def pull(self, *names):
+        """Copy variables out of the interpreter's ``__main__``.
+
+        One name returns its value; several return a dict name -> value. Raises
+        NameError for an undefined name, NotTransferableError when a value cannot be
+        pickled or unpickled here. Blocks until any queued work is done.
+        """
+        if not names:
+            raise TypeError("pull() needs at least one variable name")
+        for name in names:
+            _check_variable(name)
+        job = Job(self, "pull", label="pull " + ", ".join(names))
+        self._send(job, ("pull", job.id, list(names)))
+        result = job.wait()
+        if not result.ok:
+            if result.error.ename == "NameError":
+                raise NameError(result.error.evalue)
+            raise NotTransferableError(result.error.evalue)
+        values = {}
+        for name in names:
+            try:
+                values[name] = pickle.loads(result.data[name][1])
+            except Exception as exc:
+                raise NotTransferableError(
+                    f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}); "
+                    f"classes defined in the interpreter's __main__ do not exist here"
+                ) from None
+        return values[names[0]] if len(names) == 1 else values
+
+    def call_helper(self, helper, *args, timeout=5.0):
+        """Run an agent introspection helper ("complete", "inspect", "names").
+
+        Raises SessionBusyError when the interpreter is running a job (the helper
+        would wait behind it), TimeoutError if no answer comes within ``timeout``.
+        """
+        if self.current is not None:
+            raise SessionBusyError(f"interpreter {self.name!r} is busy")
+        job = Job(self, "call", label=helper)
+        self._send(job, ("call", job.id, helper, list(args)))
+        result = job.wait(timeout)
+        if result is None:
+            raise TimeoutError(f"{helper} in {self.name!r} did not answer within {timeout} s")
+        if not result.ok:
+            raise RuntimeError(str(result.error))
+        return result.data
+
+    def interrupt(self):
+        """Raise KeyboardInterrupt in the cell the interpreter is running.
+
+        Returns True if a running cell was interrupted, False if none was running.
+        Does not wait for the cell to stop; code blocked in a C call (``time.sleep``)
+        sees it when the call returns.
+        """
+        if self._closed:
+            return False
+        try:
+            return _core.interrupt(self.id, None)
+        except ValueError:  # the interpreter is already gone
+            return False
+
+    # -- lifetime --------------------------------------------------------------------
+
+    def close(self, timeout=5.0):
+        """Stop the agent and destroy the interpreter, within about ``timeout`` seconds.
+
+        A running cell is interrupted first (repeatedly, as code that catches
+        KeyboardInterrupt may need). Returns True when the interpreter was destroyed,
+        False when user code would not stop (a thread stuck in a C call): the session
+        is closed either way and its interpreter is left to the process's exit.
+        Idempotent.
+        """
+        with self._lock:
+            if self._closed:
+                return True
+            self._closed = True
+        deadline = time.monotonic() + timeout
+        try:
+            _core.channel_send(self._commands, marshal.dumps(("stop",)))
+        except _core.ChannelError:
+            pass
+        while self._agent.is_alive() and time.monotonic() < deadline:
+            self.interrupt_all()
+            self._agent.join(0.05)
+        destroyed = self._destroy_resources(max(0.0, deadline - time.monotonic()))
+        self.on_event("closed", self)
+        return destroyed
+
+    def interrupt_all(self):
+        """Interrupt the running cell even when the session is closing."""
+        try:
+            _core.interrupt(self.id, None)
+        except ValueError:
+            pass
+
+    def _destroy_resources(self, timeout):
+        self._closed = True
+        destroyed = False
+        if not self._agent.is_alive():
+            destroyer = threading.Thread(target=self._destroy_interpreter, daemon=True,
+                                         name=f"interp-destroy-{self.name}")
+            destroyer.start()
+            destroyer.join(timeout)
+            destroyed = not destroyer.is_alive()
+        for channel in (self._commands, self._replies):
+            _destroy_channel(channel)
+        _core.channel_close(self._events)  # the reader drains what is left, then ends
+        self._reader.join(1.0)
+        _destroy_channel(self._events)
+        self._fail_pending("the interpreter was closed")
+        return destroyed
+
+    def _destroy_interpreter(self):
+        try:
+            _interpreters.destroy(self.id)
+        except Exception:
+            pass
+
+    # -- agent and reader threads -------------------------------------------------------
+
+    def _run_agent(self, code):
+        try:
+            failure = _interpreters.exec(self.id, code)
+        except Exception as exc:  # e.g. the interpreter could not be entered
+            failure = exc
+        if failure is not None:
+            self._agent_failure = getattr(failure, "formatted", None) or str(failure)
+            if not self._ready.is_set():
+                self._ready.set()
+                return
+            if not self._closed:
+                self._closed = True
+                self._fail_pending(f"the agent of {self.name!r} died: {self._agent_failure}")
+
+    def _read_events(self):
+        while True:
+            try:
+                message = marshal.loads(_core.channel_recv(self._events))
+            except _core.ChannelError:
+                return
+            try:
+                self._dispatch(*message)
+            except Exception as exc:  # a failing callback must not stop the reader
+                print(f"interp_kernel: error in an output callback of {self.name!r}: {exc!r}", file=sys.__stderr__)
+
+    def _dispatch(self, kind, job_id, *rest):
+        if kind == "ready":
+            self.agent_thread_id = rest[0]
+            self._ready.set()
+            return
+        job = self._jobs.get(job_id) or self._last_job
+        if kind == "out":
+            if job is not None and job.on_output is not None:
+                job.on_output(*rest)
+        elif kind == "display":
+            if job is not None and job.on_display is not None:
+                job.on_display(*rest)
+        elif kind == "input":
+            answer = None
+            if job is not None and job.on_input is not None:
+                answer = job.on_input(*rest)
+            _core.channel_send(self._replies, marshal.dumps(answer))
+        elif kind == "done":
+            self._complete(job, *rest)
+
+    def _complete(self, job, status, payload):
+        ended = time.perf_counter()
+        self._jobs.pop(job.id, None)
+        error = ErrorInfo(*payload) if status != "ok" else None
+        data = payload if status == "ok" else None
+        result = RunResult(self.name, status, data=data, error=error, started=job.started, ended=ended)
+        if job.kind == "run":
+            record = self.history[-1] if self.history and self.history[-1].job == job.id else None
+            if record is not None:
+                record.close(status, ended)
+            self.cells_run += 1
+            self.last_duration = result.duration
+        self.current = None
+        self._last_job = job
+        self._start_next()
+        job._finish(result)
+        if job.kind == "run":
+            self.on_event("finished", self, job)
+
+    # -- queueing --------------------------------------------------------------------------
+
+    def _send(self, job, message):
+        """Queue a job; the agent gets its command when the jobs before it are done."""
+        with self._lock:
+            if self._closed:
+                raise SessionClosedError(f"interpreter {self.name!r} is closed")
+            self._jobs[job.id] = job
+            job._message = message
+            start = self.current is None and len(self._jobs) == 1
+            if start:
+                self._start(job)
+        if start and job.kind == "run":
+            self.on_event("started", self, job)
+
+    def _start_next(self):
+        with self._lock:
+            pending = [j for j in self._jobs.values() if j.started == 0.0]
+            job = pending[0] if pending else None
+            if job is not None:
+                self._start(job)
+        if job is not None and job.kind == "run":
+            self.on_event("started", self, job)
+
+    def _start(self, job):
+        """Send the job's command to the agent (caller holds the lock)."""
+        self.current = job
+        job.started = time.perf_counter()
+        if job.kind == "run":
+            self.history.append(RunRecord(self.name, job.id, job.label, job.started))
+        _core.channel_send(self._commands, marshal.dumps(job._message))
+
+    def _fail_pending(self, reason):
+        for job in list(self._jobs.values()):
+            self._jobs.pop(job.id, None)
+            now = time.perf_counter()
+            job._finish(RunResult(self.name, "error", error=ErrorInfo("SessionClosedError", reason, reason),
+                                  started=job.started or now, ended=now))
+        self.current = None
+
+
+def encode_value(name, value):
+    """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it."""
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    try:
+        return ("pickle", pickle.dumps(value, protocol=5))
+    except Exception as exc:
+        raise NotTransferableError(
+            f"cannot send {name!r} to an interpreter: a {type(value).__qualname__} object is neither "
+            f"shareable nor picklable ({exc})"
+        ) from None
+
+
+def _check_variable(name):
+    if not isinstance(name, str) or not name.isidentifier():
+        raise BadNameError(f"bad variable name {name!r}: it must be a Python identifier")
+
+
+def _destroy_channel(channel):
+    try:
+        _core.channel_destroy(channel)
+    except _core.ChannelError:
+        pass
+
+
+def _first_line(code):
+    for line in code.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
