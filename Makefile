@@ -16,9 +16,10 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.13 with _interpreters found (tried python3.14, python3.13, pyenv)." >&2; exit 1; }
 	@echo "Using $(PYTHON)"
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
+	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
 	$(PY) -m interp_kernel install --sys-prefix
 	touch $@
 

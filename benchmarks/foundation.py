@@ -14,7 +14,7 @@ import time
 from interp_kernel import Manager
 
 CPU_WORK = "def work(n):\n    t = 0\n    for i in range(n):\n        t += i * i % 7\n    return t\n"
-N = 3_000_000
+N = 8_000_000
 
 
 def quantiles(samples):

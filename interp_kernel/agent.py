@@ -18,17 +18,19 @@ This module imports nothing from the Jupyter side and nothing that refuses to lo
 in an isolated interpreter.
 """
 
-import ast
+import _ast
+import _thread
 import builtins
 import io
-import linecache
 import marshal
-import pickle
 import sys
-import threading
-import traceback
 
-from interp_kernel import _core, hints
+from interp_kernel import _core
+
+# Start-up time of every new interpreter counts: modules that only errors, pushes or
+# pulls need (traceback, pickle, re via hints, linecache via tokenize) load lazily.
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
+_sources = {}  # cell filename -> source, for tracebacks (see _register_sources)
 
 # Payload encodings for values crossing with push/pull.
 PICKLED = "pickle"
@@ -53,7 +55,7 @@ class _Agent:
         self.events = events
         self.replies = replies
         self.job = None  # id of the job being run, or the last one (for late thread output)
-        self.send_lock = threading.Lock()
+        self.send_lock = _thread.allocate_lock()
 
     def send(self, *message):
         """Send one event to the main side. Blocks only if the channel is full."""
@@ -117,6 +119,8 @@ class _Agent:
         missing = [name for name in names if name not in namespace]
         if missing:
             return "error", _plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
+        import pickle
+
         encoded = {}
         for name in names:
             try:
@@ -139,12 +143,23 @@ class _Agent:
 
 def _compile_cell(code, filename):
     """Compile all statements, and a trailing expression separately so its value can be shown."""
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
-    tree = ast.parse(code, filename, "exec")
+    _sources[filename] = code
+    if "linecache" in sys.modules:
+        _register_sources()
+    tree = compile(code, filename, "exec", _ONLY_AST)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+    if tree.body and isinstance(tree.body[-1], _ast.Expr):
+        last = compile(_ast.Expression(tree.body.pop().value), filename, "eval")
     return compile(tree, filename, "exec"), last
+
+
+def _register_sources():
+    """Make the cells' sources known to linecache, so tracebacks show their lines."""
+    import linecache
+
+    for filename, code in _sources.items():
+        if filename not in linecache.cache:
+            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
 
 
 def _run_compiled(compiled, last, namespace):
@@ -156,8 +171,6 @@ def _run_compiled(compiled, last, namespace):
 
 def mime_bundle(value):
     """The MIME bundle of a value: text/plain plus whatever ``_repr_*_`` methods it has."""
-    import base64
-
     data = {"text/plain": repr(value)}
     if isinstance(value, type):
         return data
@@ -183,6 +196,8 @@ def mime_bundle(value):
         if result is None:
             continue
         if isinstance(result, bytes):
+            import base64
+
             result = base64.b64encode(result).decode("ascii")
         if mime == "application/json" and not isinstance(result, (dict, list)):
             continue
@@ -200,6 +215,11 @@ def _marshalable(data):
 
 def _error_payload(exc, filename, code):
     """(ename, evalue, traceback text, hint) with the frames of the cell only."""
+    import traceback
+
+    from interp_kernel import hints
+
+    _register_sources()
     tb = exc.__traceback__
     if filename is not None:
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:
@@ -222,6 +242,8 @@ def _plain_error(ename, evalue):
 def _decode(payload):
     kind, data = payload
     if kind == PICKLED:
+        import pickle
+
         return pickle.loads(data)
     if kind == SHARED:
         from interp_kernel import interpreters
@@ -248,7 +270,7 @@ class StreamWriter(io.TextIOBase):
         self.name = name
         self.pending = []
         self.size = 0
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     @property
     def encoding(self):
@@ -384,7 +406,7 @@ def serve(commands, events, replies):
     sys.stderr = StreamWriter(agent, "stderr")
     builtins.display = _make_display(agent)
     builtins.input = _make_input(agent)
-    agent.send("ready", None, threading.get_ident())
+    agent.send("ready", None, _thread.get_ident())
     try:
         agent.serve()
     finally:

@@ -16,7 +16,7 @@ import time
 
 import _interpreters
 
-from interp_kernel import _core
+from interp_kernel import _core, interpreters
 from interp_kernel.errors import (
     BadNameError,
     NotTransferableError,
@@ -144,10 +144,12 @@ class Session:
         values = dict(values or {}, **kwargs)
         for name in values:
             _check_variable(name)
-        encoded = {name: encode_value(name, value) for name, value in values.items()}
+        carriers = []  # queues holding shared objects until the agent has taken them
+        encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
         job = Job(self, "push", label="push " + ", ".join(values))
         self._send(job, ("push", job.id, encoded))
         result = job.wait()
+        del carriers
         if not result.ok:
             raise NotTransferableError(f"could not push into {self.name!r}: {result.error}")
 
@@ -375,10 +377,17 @@ class Session:
         self.current = None
 
 
-def encode_value(name, value):
-    """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it."""
+def encode_value(name, value, carriers):
+    """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it.
+
+    A memoryview crosses without a copy (the interpreter sees the same memory) through
+    a cross-interpreter queue appended to ``carriers``; everything else is pickled.
+    """
     if isinstance(value, memoryview):
-        value = value.tobytes()
+        carrier = interpreters.create_queue()
+        carrier.put(value)
+        carriers.append(carrier)
+        return ("shared", carrier.id)
     try:
         return ("pickle", pickle.dumps(value, protocol=5))
     except Exception as exc:

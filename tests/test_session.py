@@ -212,10 +212,12 @@ def test_pull_errors(worker):
         worker.pull("not a name")
 
 
-def test_memoryview_push(worker):
+def test_memoryview_push_shares_memory_without_a_copy(worker):
     data = bytearray(b"abc" * 1000)
     worker.push(view=memoryview(data))
     assert worker.run("bytes(view[:3])").value_repr == "b'abc'"
+    worker.run("view[0] = ord('Z')")
+    assert data[:3] == b"Zbc", "the interpreter wrote to a copy, not to the shared buffer"
 
 
 def test_hint_for_a_module_that_refuses_subinterpreters(worker):
