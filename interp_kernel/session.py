@@ -314,12 +314,11 @@ class Session:
             if job is not None and job.on_input is not None:
                 answer = job.on_input(*rest)
             _core.channel_send(self._replies, marshal.dumps(answer))
-        elif kind == "done":
-            self._complete(job, *rest)
+        elif kind == "done" and job_id in self._jobs:
+            self._complete(self._jobs[job_id], *rest)
 
     def _complete(self, job, status, payload):
         ended = time.perf_counter()
-        self._jobs.pop(job.id, None)
         error = ErrorInfo(*payload) if status != "ok" else None
         data = payload if status == "ok" else None
         result = RunResult(self.name, status, data=data, error=error, started=job.started, ended=ended)
@@ -329,9 +328,8 @@ class Session:
                 record.close(status, ended)
             self.cells_run += 1
             self.last_duration = result.duration
-        self.current = None
         self._last_job = job
-        self._start_next()
+        self._start_next(finished=job)
         job._finish(result)
         if job.kind == "run":
             self.on_event("finished", self, job)
@@ -351,8 +349,10 @@ class Session:
         if start and job.kind == "run":
             self.on_event("started", self, job)
 
-    def _start_next(self):
+    def _start_next(self, finished):
         with self._lock:
+            self._jobs.pop(finished.id, None)
+            self.current = None
             pending = [j for j in self._jobs.values() if j.started == 0.0]
             job = pending[0] if pending else None
             if job is not None:
