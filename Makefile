@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 \
               && { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: setup test soak bench lab demo notebooks clean core
+.PHONY: setup test soak bench lab demo notebooks clean core browser-deps
 
 setup: $(VENV)/.installed
 
@@ -19,14 +19,23 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
 	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
 	$(PY) -m interp_kernel install --sys-prefix
 	touch $@
 
 core: setup
 	$(PY) setup.py -q build_ext --inplace
 
-test: setup
+# The browser test drives the system Chromium (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@test -x $(CHROMIUM) || { echo "Installing chromium (Debian package) for the browser test"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || echo "could not install chromium with apt-get" >&2; }
+	@test -x $(CHROMIUM) || { echo "chromium is missing: the browser test will fail (INTERP_SKIP_BROWSER=1 skips it)" >&2; }
+
+test: setup browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 soak: setup

@@ -1,0 +1,175 @@
+"""InterpKernel: the IPython kernel plus the %%interp magics.
+
+Everything a Python kernel does keeps working in normal cells. In a cell that starts
+with ``%%interp NAME``, completion and inspection are answered from inside that
+interpreter. Shutdown and restart destroy every interpreter within a bound, even
+when user code ignores interrupts or left a thread running.
+"""
+
+import atexit
+import os
+import sys
+
+from ipykernel.ipkernel import IPythonKernel
+
+from interp_kernel import __version__
+from interp_kernel.magics import (
+    LINE_PARSER,
+    load_ipython_extension,
+    magics_for,
+)
+
+#: Seconds the manager may take to destroy the interpreters at shutdown (the rest of
+#: the 5 s budget goes to the reply and the process exit).
+SHUTDOWN_TIMEOUT = 3.0
+
+_CELL_OPTIONS = ("--config", "--in", "--out", "--bg")
+
+
+def split_interp_cell(code):
+    """``(names, options_line, body_offset)`` of a cell starting with ``%%interp``, else None."""
+    if not code.startswith("%%interp"):
+        return None
+    newline = code.find("\n")
+    first = code if newline < 0 else code[:newline]
+    rest = first[len("%%interp"):]
+    if rest and not rest[0].isspace():
+        return None  # e.g. %%interpolate
+    names = []
+    for word in rest.split():
+        if word.startswith("-"):
+            break
+        names.append(word)
+    return names, first, (len(code) if newline < 0 else newline + 1)
+
+
+class InterpKernel(IPythonKernel):
+    """An IPython kernel whose ``%%interp`` cells run in named subinterpreters."""
+
+    implementation = "interp_kernel"
+    implementation_version = __version__
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        load_ipython_extension(self.shell)
+        self._stuck = []
+        atexit.register(self._exit_if_stuck)
+
+    @property
+    def banner(self):
+        return (
+            super().banner
+            + "\ninterp_kernel: `%%interp NAME` runs a cell in the subinterpreter NAME; `%interp help` for more.\n"
+        )
+
+    # -- completion and inspection -------------------------------------------------------------
+
+    def _interp_target(self, code, cursor_pos):
+        """(session, body, body_cursor, offset) when the cursor is in the body of an %%interp cell."""
+        parsed = split_interp_cell(code)
+        if parsed is None:
+            return None
+        names, first, offset = parsed
+        if cursor_pos <= len(first) or not names:
+            return None
+        magics = magics_for(self.shell)
+        if magics is None or names[0] not in magics.manager:
+            return None
+        session = magics.manager.get(names[0])
+        return session, code[offset:], cursor_pos - offset, offset
+
+    def _complete_first_line(self, code, cursor_pos):
+        parsed = split_interp_cell(code)
+        if parsed is None:
+            return None
+        names, first, offset = parsed
+        if cursor_pos > len(first) or cursor_pos <= len("%%interp"):
+            return None
+        start = cursor_pos
+        while start > 0 and not code[start - 1].isspace():
+            start -= 1
+        token = code[start:cursor_pos]
+        if token.startswith("-"):
+            matches = [o for o in _CELL_OPTIONS if o.startswith(token)]
+        else:
+            previous = code[len("%%interp"):start].split()
+            if previous and previous[-1] == "--config":
+                matches = [c for c in ("isolated", "legacy") if c.startswith(token)]
+            else:
+                magics = magics_for(self.shell)
+                existing = magics.manager.names() if magics else []
+                matches = [n for n in existing if n.startswith(token)]
+        return {"matches": matches, "cursor_start": start, "cursor_end": cursor_pos, "metadata": {}, "status": "ok"}
+
+    async def do_complete(self, code, cursor_pos):
+        if cursor_pos is None:
+            cursor_pos = len(code)
+        first = self._complete_first_line(code, cursor_pos)
+        if first is not None:
+            return first
+        target = self._interp_target(code, cursor_pos)
+        if target is None:
+            return super().do_complete(code, cursor_pos)
+        session, body, pos, offset = target
+        reply = {"matches": [], "cursor_start": cursor_pos, "cursor_end": cursor_pos, "metadata": {}, "status": "ok"}
+        try:
+            matches, start, end = session.call_helper("complete", body, pos)
+        except Exception:  # busy, closed or slow: no completions rather than main's
+            return reply
+        reply.update(matches=list(matches), cursor_start=start + offset, cursor_end=end + offset)
+        return reply
+
+    async def do_inspect(self, code, cursor_pos, detail_level=0, omit_sections=()):
+        if cursor_pos is None:
+            cursor_pos = len(code)
+        target = self._interp_target(code, cursor_pos)
+        if target is None:
+            return super().do_inspect(code, cursor_pos, detail_level, omit_sections)
+        session, body, pos, offset = target
+        reply = {"status": "ok", "data": {}, "metadata": {}, "found": False}
+        try:
+            text = session.call_helper("inspect", body, pos)
+        except Exception:
+            return reply
+        if text:
+            reply.update(found=True, data={"text/plain": text})
+        return reply
+
+    # -- shutdown --------------------------------------------------------------------------------
+
+    def shutdown_interpreters(self, timeout=SHUTDOWN_TIMEOUT):
+        """Destroy every interpreter; remembers those that would not die."""
+        magics = magics_for(self.shell)
+        if magics is None:
+            return []
+        try:
+            stuck = magics.shutdown(timeout)
+        except Exception as exc:
+            self.log.warning("interp_kernel: shutting the interpreters down failed: %r", exc)
+            stuck = ["?"]
+        self._stuck = list(stuck or [])
+        if self._stuck:
+            self.log.warning("interp_kernel: interpreters %s could not be destroyed; exiting hard", self._stuck)
+        return self._stuck
+
+    async def do_shutdown(self, restart):
+        self.shutdown_interpreters()
+        return super().do_shutdown(restart)
+
+    def _exit_if_stuck(self):
+        """At exit: if an interpreter could not be destroyed (a thread stuck in it), the
+        interpreter's finalization would hang the process (gh-128639), so leave now."""
+        if not self._stuck:
+            magics = magics_for(self.shell)
+            if magics is not None and magics.manager.sessions():
+                self.shutdown_interpreters()
+        if self._stuck:
+            for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os._exit(0)
+
+
+__all__ = ["InterpKernel", "split_interp_cell", "LINE_PARSER"]

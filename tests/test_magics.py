@@ -1,0 +1,197 @@
+"""The magics in a plain in-process IPython shell (no kernel), the parsers, the installer."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from interp_kernel import magics as magics_module
+from interp_kernel.kernel import split_interp_cell
+from interp_kernel.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "interp_kernel")
+    yield shell
+    shell.run_line_magic("unload_ext", "interp_kernel")
+
+
+def run(ip, code):
+    result = ip.run_cell(code)
+    return result
+
+
+# -- help and parsing --------------------------------------------------------------------
+
+
+def test_help_of_both_magics(ip):
+    cell_doc = ip.find_cell_magic("interp").__doc__
+    for option in ("--config", "--in", "--out", "--bg", "NAME"):
+        assert option in cell_doc
+    line_doc = ip.find_line_magic("interp").__doc__
+    for command in ("list", "create", "close", "reset", "push", "pull", "interrupt", "wait", "queue", "help"):
+        assert command in line_doc
+    assert "--maxsize" in line_doc and "--timeout" in line_doc and "--all" in line_doc
+
+
+@pytest.mark.parametrize("line", ["--bogus", "a --config nope", "a --in", ""])
+def test_cell_magic_argument_errors_are_usage_errors(ip, line):
+    with pytest.raises(UsageError, match="%%interp"):
+        ip.run_cell_magic("interp", line, "1")
+
+
+@pytest.mark.parametrize("line", ["bogus", "create", "wait", "queue q --maxsize x", "close a --all"])
+def test_line_magic_argument_errors_are_usage_errors(ip, line):
+    with pytest.raises(UsageError):
+        ip.run_line_magic("interp", line)
+
+
+def test_bad_and_unknown_names_are_one_line_errors(ip):
+    with pytest.raises(InterpMagicError) as info:
+        ip.run_cell_magic("interp", "bad.name", "1")
+    assert type(info.value).__name__ == "BadNameError"
+    assert info.value._render_traceback_()[0].count("\n") == 0
+    with pytest.raises(InterpMagicError) as info:
+        ip.run_line_magic("interp", "reset ghost")
+    assert type(info.value).__name__ == "UnknownInterpreterError"
+
+
+def test_split_interp_cell():
+    assert split_interp_cell("%%interp a b --in x\nbody") == (["a", "b"], "%%interp a b --in x", 20)
+    assert split_interp_cell("%%interp a") == (["a"], "%%interp a", 10)
+    assert split_interp_cell("%%interpolate a\nx") is None
+    assert split_interp_cell("x = 1") is None
+
+
+def test_labeller_labels_every_line_once():
+    sent = []
+
+    class FakeRouter:
+        def stream(self, target, name, text):
+            sent.append((name, text))
+
+    label = _Labeller(FakeRouter(), CellTarget(), "w")
+    label("stdout", "a\nb")
+    label("stdout", "c\n")
+    label("stderr", "e\n")
+    label("stdout", "d\n\n")
+    assert "".join(t for n, t in sent if n == "stdout") == "[w] a\n[w] bc\n[w] d\n[w] \n"
+    assert "".join(t for n, t in sent if n == "stderr") == "[w] e\n"
+
+
+# -- running cells in a plain shell -------------------------------------------------------------
+
+
+def test_cell_output_result_and_state(ip, capsys):
+    result = run(ip, "%%interp m1\nprint('hello')\nvalue = 6 * 7\nvalue")
+    assert result.success
+    assert repr(result.result) == "42"
+    assert "hello" in capsys.readouterr().out
+    assert repr(run(ip, "%%interp m1\nvalue + 1").result) == "43"
+
+
+def test_cell_error_is_named_after_the_interpreters_exception(ip):
+    result = run(ip, "%%interp m1\n\n1 / 0")
+    error = result.error_in_exec
+    assert isinstance(error, InterpCellError)
+    assert type(error).__name__ == "ZeroDivisionError"
+    lines = "\n".join(error._render_traceback_())
+    assert "line 3" in lines and "1 / 0" in lines
+
+
+def test_in_out_and_unpicklable(ip):
+    ip.user_ns["numbers"] = [1, 2, 3]
+    assert run(ip, "%%interp m2 --in numbers --out total\ntotal = sum(numbers)").success
+    assert ip.user_ns["total"] == 6
+    import threading
+
+    ip.user_ns["a_lock"] = threading.Lock()
+    result = run(ip, "%%interp m2 --in a_lock\nprint('ran')")
+    assert type(result.error_in_exec).__name__ == "NotTransferableError"
+    assert "a_lock" in str(result.error_in_exec)
+
+
+def test_several_targets_labelled(ip, capsys):
+    result = run(ip, "%%interp m3 m4\nprint('hi')\n1")
+    assert result.success
+    out = capsys.readouterr().out
+    assert "[m3] hi" in out and "[m4] hi" in out
+    assert repr(result.result) == "[m3] 1\n[m4] 1"
+
+
+def test_bg_wait_and_list(ip):
+    assert run(ip, "%%interp m5 --bg h\nimport time\ntime.sleep(0.3)\n'finished'").success
+    job = ip.user_ns["h"]
+    assert not job.done
+    table = repr(ip.run_line_magic("interp", "list"))
+    assert "m5" in table and "bg" in table
+    assert repr(ip.run_line_magic("interp", "wait h")) == "'finished'"
+    assert job.done and job.status == "ok"
+
+
+def test_queue_push_pull_close(ip):
+    ip.run_line_magic("interp", "queue mq")
+    q = ip.user_ns["mq"]
+    assert run(ip, "%%interp m6\nmq.put('from m6')").success
+    assert q.get(timeout=5) == "from m6"
+    ip.user_ns["pushed"] = {"k": 1}
+    ip.run_line_magic("interp", "push m6 pushed")
+    assert run(ip, "%%interp m6\npulled = pushed['k'] + 1").success
+    ip.run_line_magic("interp", "pull m6 pulled")
+    assert ip.user_ns["pulled"] == 2
+    ip.run_line_magic("interp", "close m6")
+    assert "m6" not in repr(ip.run_line_magic("interp", "list"))
+
+
+def test_interrupt_line_magic(ip, capsys):
+    run(ip, "%%interp m7 --bg spin7\nwhile True:\n    pass")
+    time.sleep(0.2)
+    ip.run_line_magic("interp", "interrupt spin7")
+    assert "interrupted spin7" in capsys.readouterr().out
+    with pytest.raises(InterpCellError) as info:
+        ip.run_line_magic("interp", "wait spin7 --timeout 10")
+    assert type(info.value).__name__ == "KeyboardInterrupt"
+
+
+# -- install --------------------------------------------------------------------------------------
+
+
+def test_install_writes_an_absolute_python_and_logos(tmp_path):
+    from interp_kernel.install import install
+
+    path = install(prefix=str(tmp_path), name="interp-test", display_name="Test D")
+    spec = json.loads((tmp_path / "share/jupyter/kernels/interp-test/kernel.json").read_text())
+    assert spec["argv"] == [sys.executable, "-m", "interp_kernel", "-f", "{connection_file}"]
+    assert spec["display_name"] == "Test D"
+    assert spec["language"] == "python" and spec["interrupt_mode"] == "signal"
+    assert (tmp_path / "share/jupyter/kernels/interp-test/logo-64x64.png").is_file()
+    assert path.endswith("interp-test")
+
+
+def test_install_command_line(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "interp_kernel", "install", "--prefix", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    spec = json.loads((tmp_path / "share/jupyter/kernels/interp/kernel.json").read_text())
+    assert "subinterpreters" in spec["display_name"]
+    bad = subprocess.run([sys.executable, "-m", "interp_kernel", "install", "--user", "--sys-prefix"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "not allowed" in bad.stderr
+
+
+def test_installed_kernelspec_is_found():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("interp")
+    assert spec.argv[1:3] == ["-m", "interp_kernel"]
+    assert spec.language == "python"
