@@ -52,5 +52,9 @@ lab: setup
 demo: setup
 	$(PY) -m interp_kernel.demo notebooks/tour.ipynb
 
+# Writes notebooks/*.ipynb (outputs cleared) from their sources in notebooks/build.py.
+notebooks: setup
+	$(PY) notebooks/build.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info interp_kernel/*.so

@@ -229,12 +229,15 @@ wait_channel(ik_state *st, ik_channel *ch, int sending, ik_item **item,
 static PyObject *
 raise_status(ik_state *st, int status, int64_t cid, const char *op)
 {
+    /* The classes are NULL only once the module state has been cleared. */
+    PyObject *notfound = st->ChannelNotFoundError ? st->ChannelNotFoundError : PyExc_LookupError;
+    PyObject *closed = st->ChannelClosedError ? st->ChannelClosedError : PyExc_RuntimeError;
     switch (status) {
     case ST_NOTFOUND:
-        PyErr_Format(st->ChannelNotFoundError, "channel %lld not found", (long long)cid);
+        PyErr_Format(notfound, "channel %lld not found", (long long)cid);
         break;
     case ST_CLOSED:
-        PyErr_Format(st->ChannelClosedError, "channel %lld is closed", (long long)cid);
+        PyErr_Format(closed, "channel %lld is closed", (long long)cid);
         break;
     case ST_TIMEOUT:
         PyErr_Format(PyExc_TimeoutError, "%s on channel %lld timed out", op, (long long)cid);

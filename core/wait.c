@@ -6,12 +6,15 @@
  * the condition variable it sleeps on); interrupt() flags and wakes it instead of
  * setting an async exception, and the waiter raises KeyboardInterrupt itself.
  *
- * Exactly-once handshake.  interrupt() decides between "flag a waiter" and "set
- * an async exception" while holding the target interpreter's GIL.  A waiter adds
- * itself to the list while holding its GIL, then (still holding it) calls
- * ik_flush_async_exc(), then releases the GIL and sleeps.  So either the decision
- * came first and the flush raises the async exception, or the waiter was already
- * listed and gets the flag; never both, never neither.
+ * Exactly-once handshake.  interrupt() flags the thread if it is listed;
+ * otherwise it takes the target interpreter's GIL and decides again there
+ * between "flag a waiter" and "set an async exception".  A waiter adds itself to
+ * the list while holding its GIL, then (still holding it) calls
+ * ik_flush_async_exc(), then releases the GIL and sleeps.  So either the
+ * decision came first and the flush raises the async exception, or the waiter
+ * was already listed and gets the flag; never both, never neither.  The waiter
+ * leaves the list in the same critical section in which it settles its outcome,
+ * so a flag is never set on a waiter that no longer looks at it.
  */
 #include "core.h"
 
@@ -191,6 +194,9 @@ ik_flush_async_exc(ik_state *st)
 {
     /* Entering a Python frame runs the eval-breaker check (RESUME), which
      * raises a pending async exception.  There is no public C API for it. */
+    if (st->check_async_exc == NULL) {     /* module state already cleared */
+        return 0;
+    }
     PyObject *res = PyObject_CallNoArgs(st->check_async_exc);
     if (res == NULL) {
         return -1;

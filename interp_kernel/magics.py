@@ -23,6 +23,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import (
     MagicArgumentParser,
     argument,
+    kwds,
     magic_arguments,
     parse_argstring,
 )
@@ -434,15 +435,18 @@ def _log(text):
 class _Labeller:
     """``on_output`` for one interpreter of a cell: labels each line ``[name] `` when asked."""
 
-    __slots__ = ("router", "target", "prefix", "at_start")
+    __slots__ = ("router", "target", "prefix", "at_start", "status")
 
-    def __init__(self, router, target, label=None):
+    def __init__(self, router, target, label=None, status=None):
         self.router = router
         self.target = target
         self.prefix = f"[{label}] " if label else None
         self.at_start = {"stdout": True, "stderr": True}
+        self.status = status  # the status line of a --bg job (counts lines), or None
 
     def __call__(self, stream, text):
+        if self.status is not None:
+            self.status.output(text, stream)
         if self.prefix is not None and text:
             pieces = text.splitlines(True)
             start = self.at_start.get(stream, True)
@@ -458,6 +462,19 @@ class _Labeller:
 # -- background jobs ------------------------------------------------------------------
 
 
+def _status_line(handle, names, shell):
+    """The live status line of a --bg job (interp_kernel.bgstatus), or None if unavailable."""
+    try:
+        from interp_kernel.bgstatus import BackgroundStatus
+    except ImportError:
+        return None
+    try:
+        return BackgroundStatus(handle, names=names, shell=shell)
+    except Exception as exc:
+        _log(f"no status line for {handle!r}: {exc!r}")
+        return None
+
+
 class BackgroundJob:
     """A ``%%interp ... --bg`` cell running in one or more interpreters.
 
@@ -466,8 +483,9 @@ class BackgroundJob:
     ``%interp interrupt NAME`` do the same from a cell.
     """
 
-    def __init__(self, magics, handle, names, jobs, target, outputs):
+    def __init__(self, magics, handle, names, jobs, target, outputs, status=None):
         self._magics = magics
+        self.status_line = status  # a bgstatus.BackgroundStatus shown in the starting cell, or None
         self.handle = handle  # the variable it is bound to (or the interpreter names)
         self.names = list(names)
         self.jobs = dict(jobs)  # name -> Job
@@ -482,6 +500,11 @@ class BackgroundJob:
         self._watcher = threading.Thread(target=self._watch, name=f"interp-bg-{handle}", daemon=True)
 
     def _start(self):
+        if self.status_line is not None:
+            try:
+                self.status_line.start()
+            except Exception as exc:
+                _log(f"could not show the status line of {self.handle!r}: {exc!r}")
         self._watcher.start()
 
     @property
@@ -526,6 +549,19 @@ class BackgroundJob:
             error, value = one_line_error(type(exc).__name__, str(exc)), None
         self.error, self.value = error, value
         self.ended = time.perf_counter()
+        if self.status_line is not None:
+            statuses = [r.status for r in results.values()]
+            state = "interrupted" if "interrupted" in statuses else ("error" if error is not None else "ok")
+            detail = ""
+            if error is not None:
+                detail = type(error).__name__
+                message = str(error).split("\n")[0]
+                if message:
+                    detail = f"{detail}: {message}"[:120]
+            try:
+                self.status_line.finish(state, self.ended - self.started, detail)
+            except Exception as exc:
+                _log(f"could not update the status line of {self.handle!r}: {exc!r}")
         if error is not None:
             router.error(self.target, error)
         elif value is not None:
@@ -557,7 +593,7 @@ class _Parser(MagicArgumentParser):
 
 def _line_parser():
     parser = _Parser(
-        prog="%interp",
+        prog="interp",  # the help formatter adds the % escape
         description="Manage the named subinterpreters that %%interp cells run in.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -599,6 +635,17 @@ def _line_parser():
                                    "any picklable object.")
     p.add_argument("qname", metavar="QNAME")
     p.add_argument("--maxsize", type=int, default=0, metavar="N", help="block put() when N items wait (0: unbounded)")
+    sub.add_parser("dashboard", help="a live widget: the interpreters, their state, Interrupt/Reset/Close buttons",
+                   description="Show a live dashboard (ipywidgets) of the interpreters: name, id, config, "
+                               "state, cells run, time, and Interrupt / Reset / Close buttons.")
+    p = sub.add_parser("timeline", help="an SVG timeline of which interpreter ran when",
+                       description="Draw the runs of the interpreters (and of main's cells) on a time axis: "
+                                   "one lane per interpreter, a bar per run, solid where it was on a CPU.")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--last", type=int, default=None, metavar="N", help="only the last N runs")
+    which.add_argument("--since-reset", action="store_true",
+                       help="only the runs since the last reset or close of an interpreter")
+    p.add_argument("--width", type=int, default=800, metavar="PX", help="width of the picture (default 800)")
     sub.add_parser("help", help="show this help", description="Show the help of %interp and %%interp.")
     return parser
 
@@ -731,7 +778,9 @@ class InterpMagics(Magics):
 
     # -- %%interp ---------------------------------------------------------------------------
 
-    @magic_arguments()
+    @magic_arguments(name="%interp")  # usage line: %%interp ...
+    @kwds(usage="%(prog)s NAME [NAME ...] [--config {isolated,legacy}] [--in VAR [VAR ...]] "
+                "[--out VAR [VAR ...]] [--bg [JOB]]")
     @argument("names", nargs="+", metavar="NAME",
               help="interpreters to run the cell in (created on first use); several run in parallel")
     @argument("--config", choices=CONFIGS, default=None,
@@ -780,18 +829,22 @@ class InterpMagics(Magics):
                 self._push(session, values)
         code = "\n" + cell  # line numbers are the cell's: line 1 is the %%interp line
         multi = len(sessions) > 1
+        handle = None
+        status = None
+        if args.bg is not None:
+            handle = args.bg or "+".join(names)
+            status = _status_line(handle, names, self.shell)
         jobs = {}
         for session in sessions:
             jobs[session.name] = session.submit(
                 code,
-                on_output=_Labeller(self.router, target, session.name if multi else None),
+                on_output=_Labeller(self.router, target, session.name if multi else None, status),
                 on_display=lambda data, metadata, _t=target: self.router.display(_t, data, metadata),
                 on_input=lambda prompt, password, _t=target: self.router.ask(_t, prompt, password),
                 filename=self._filename(session.name),
             )
         if args.bg is not None:
-            handle = args.bg or "+".join(names)
-            job = BackgroundJob(self, handle, names, jobs, target, args.outputs)
+            job = BackgroundJob(self, handle, names, jobs, target, args.outputs, status)
             self.jobs.pop(handle, None)
             self.jobs[handle] = job
             if args.bg:
@@ -934,6 +987,20 @@ class InterpMagics(Magics):
             raise one_line_error(type(exc).__name__, str(exc)) from None
         self.shell.user_ns[args.qname] = q
 
+    def _cmd_dashboard(self, args):
+        try:
+            from interp_kernel.widgets import Dashboard
+        except ImportError as exc:
+            raise one_line_error("ImportError", f"the dashboard needs ipywidgets ({exc})") from None
+        return Dashboard(self.manager, bg_state=self.bg_state)
+
+    def _cmd_timeline(self, args):
+        from interp_kernel.timeline import timeline_for
+
+        if args.last is not None and args.last < 1:
+            raise UsageError("%interp timeline: --last needs a positive number of runs")
+        return timeline_for(self.manager, last=args.last, since_reset=args.since_reset, width=args.width)
+
     # -- lifetime -------------------------------------------------------------------------------
 
     def shutdown(self, timeout=3.0):
@@ -946,7 +1013,8 @@ InterpMagics.interp_line.__doc__ = (
     "Examples::\n\n"
     "    %interp list\n    %interp create worker --config legacy\n    %interp push worker data\n"
     "    %interp pull worker result\n    %interp interrupt job\n    %interp wait job --timeout 10\n"
-    "    %interp queue q --maxsize 100\n    %interp close --all\n\n" + _line_help()
+    "    %interp queue q --maxsize 100\n    %interp dashboard\n    %interp timeline --last 10\n"
+    "    %interp close --all\n\n" + _line_help()
 )
 
 
@@ -974,6 +1042,12 @@ def load_ipython_extension(ip):
         atexit.register(magics._atexit)
     ip.register_magics(magics)
     try:
+        from interp_kernel.timeline import attach
+
+        attach(magics.manager, ip)  # records runs and CPU activity for %interp timeline
+    except Exception as exc:
+        _log(f"no timeline recording: {exc!r}")
+    try:
         ip.set_hook("complete_command", _complete_line_magic, str_key="%interp")
     except Exception:
         pass
@@ -986,6 +1060,12 @@ def unload_ipython_extension(ip):
         return
     magics.shutdown(3.0)
     try:
+        from interp_kernel.timeline import detach
+
+        detach(magics.manager)
+    except Exception:
+        pass
+    try:
         atexit.unregister(magics._atexit)
     except Exception:
         pass
@@ -995,7 +1075,8 @@ def unload_ipython_extension(ip):
     setattr(ip, _MANAGER_ATTR, None)
 
 
-_SUBCOMMANDS = ("list", "create", "close", "reset", "push", "pull", "interrupt", "wait", "queue", "help")
+_SUBCOMMANDS = ("list", "create", "close", "reset", "push", "pull", "interrupt", "wait", "queue",
+                "dashboard", "timeline", "help")
 
 
 def _complete_line_magic(shell, event):

@@ -26,6 +26,9 @@ import weakref
 
 __all__ = [
     "ActivityRecorder",
+    "MainCells",
+    "attach",
+    "detach",
     "Timeline",
     "recorder_for",
     "select_records",
@@ -145,6 +148,30 @@ class ActivityRecorder:
                     if track.session is session and (kind == "closed" or detail is None or job_id == detail.id):
                         self._finish(job_id, track, _record_end(session, job_id) or time.perf_counter())
 
+    def start_main(self, job_id, start=None, ident=None):
+        """Track a cell of the main interpreter (its thread ``ident``, the main thread by default)."""
+        if self._closed or not self.supported:
+            return
+        start = time.perf_counter() if start is None else start
+        try:
+            clock = time.pthread_getcpuclockid(ident or threading.main_thread().ident)
+        except (OSError, OverflowError, ValueError):
+            return
+        cpu = _read_clock(clock)
+        if cpu is None:
+            return
+        with self._lock:
+            track = _Track(None, "main", clock, start)
+            track.add(start, cpu)
+            self._active[job_id] = track
+            self._ensure_thread()
+
+    def finish_main(self, job_id, end=None):
+        with self._lock:
+            track = self._active.get(job_id)
+            if track is not None:
+                self._finish(job_id, track, time.perf_counter() if end is None else end)
+
     def _finish(self, job_id, track, end):
         """Last sample and move to done (caller holds the lock)."""
         cpu = _read_clock(track.clock)
@@ -173,7 +200,8 @@ class ActivityRecorder:
                 now = time.perf_counter()
                 wait = min(track.interval(now) for track in self._active.values())
                 for job_id, track in list(self._active.items()):
-                    if track.session.closed or track.session.current is None:
+                    session = track.session  # None for main cells: finished by finish_main
+                    if session is not None and (session.closed or session.current is None):
                         self._finish(job_id, track, _record_end(track.session, job_id) or now)
                         continue
                     cpu = _read_clock(track.clock)
@@ -286,6 +314,104 @@ def recorder_for(manager, create=True):
         if recorder is None and create:
             recorder = _recorders[manager] = ActivityRecorder(manager)
         return recorder
+
+
+class MainCells:
+    """Records the main interpreter's own cells as RunRecords of session ``"main"``.
+
+    Hooks IPython's ``pre_run_cell`` / ``post_run_cell``. Cells that are ``%%interp``
+    cells or ``%interp`` lines are not main's work (their runs are the interpreters')
+    and are left out. With a recorder, main's CPU time is sampled too (main shares its
+    GIL with legacy interpreters).
+    """
+
+    MAX_RECORDS = 5000
+
+    def __init__(self, shell, recorder=None):
+        from interp_kernel.jobs import RunRecord
+
+        self._RunRecord = RunRecord
+        self.shell = shell
+        self.recorder = recorder
+        self.records = []
+        self._current = None
+        self._count = 0
+        shell.events.register("pre_run_cell", self._pre)
+        shell.events.register("post_run_cell", self._post)
+
+    def _pre(self, info=None):
+        source = getattr(info, "raw_cell", "") or ""
+        self._current = None
+        if _is_interp_cell(source):
+            return
+        self._count += 1
+        label = next((line.strip() for line in source.splitlines() if line.strip()), "")[:80]
+        record = self._RunRecord("main", f"main-{self._count}", label, time.perf_counter())
+        self._current = record
+        self.records.append(record)
+        del self.records[: -self.MAX_RECORDS]
+        if self.recorder is not None:
+            self.recorder.start_main(record.job, record.start)
+
+    def _post(self, result=None):
+        record, self._current = self._current, None
+        if record is None:
+            return
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        if error is None:
+            status = "ok"
+        elif isinstance(error, KeyboardInterrupt) or type(error).__name__ == "KeyboardInterrupt":
+            status = "interrupted"
+        else:
+            status = "error"
+        record.close(status)
+        if self.recorder is not None:
+            self.recorder.finish_main(record.job, record.end)
+
+    def close(self):
+        for event, fn in (("pre_run_cell", self._pre), ("post_run_cell", self._post)):
+            try:
+                self.shell.events.unregister(event, fn)
+            except ValueError:
+                pass
+
+
+def _is_interp_cell(source):
+    lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    if not lines:
+        return True  # an empty cell is nobody's work
+    if lines[0].startswith("%%interp"):
+        return True
+    return all(line.startswith("%interp") for line in lines)
+
+
+_main_cells = weakref.WeakKeyDictionary()
+
+
+def attach(manager, shell=None):
+    """Record activity for ``manager``'s timeline (and ``shell``'s main cells). Idempotent."""
+    recorder = recorder_for(manager)
+    if shell is not None:
+        with _recorders_lock:
+            if manager not in _main_cells:
+                _main_cells[manager] = MainCells(shell, recorder)
+    return recorder
+
+
+def detach(manager):
+    """Stop recording for ``manager``."""
+    with _recorders_lock:
+        cells = _main_cells.pop(manager, None)
+        recorder = _recorders.pop(manager, None)
+    if cells is not None:
+        cells.close()
+    if recorder is not None:
+        recorder.close()
+
+
+def main_records(manager):
+    cells = _main_cells.get(manager)
+    return list(cells.records) if cells is not None else []
 
 
 # -- busy segments -----------------------------------------------------------------------
@@ -407,7 +533,7 @@ def timeline_for(manager, *, last=None, since_reset=False, width=800, records=No
     """The Timeline of a manager's runs (with its recorder's CPU activity, if any)."""
     all_lanes = records is None and not last
     if records is None:
-        records = manager.history()
+        records = manager.history() + main_records(manager)
     records = select_records(records, last=last, since_reset=since_reset, manager=manager)
     recorder = recorder_for(manager, create=False)
     activity = recorder.activity() if recorder is not None else None

@@ -59,7 +59,10 @@ def test_updates_in_place_with_the_starting_cells_parent(fast_ticks):
     status.output("one\ntwo\n")
     status.output("thr")
     status.output("ee\n")
-    time.sleep(0.3)  # a few ticks
+    deadline = time.monotonic() + 10
+    while sum(m["thread"] == "interp-bg-status" for m in shell.display_pub.messages) < 2:
+        assert time.monotonic() < deadline, "no ticks"
+        time.sleep(0.02)
     status.finish("ok", 2.5)
     messages = shell.display_pub.messages
     assert messages[0]["update"] is False and all(m["update"] for m in messages[1:])

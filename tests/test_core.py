@@ -427,6 +427,44 @@ def test_interrupt_from_another_subinterpreter(interps):
     joined(t, res)
 
 
+def test_subinterpreter_interrupts_main_interpreter(interps):
+    other = interps.new()
+    outcome = []
+
+    def spinner():
+        def spin():
+            while True:
+                pass
+        try:
+            core.call_interruptible(spin)
+        except KeyboardInterrupt:
+            outcome.append("KI")
+
+    th = threading.Thread(target=spinner)
+    th.start()
+    run(other, f"""
+        deadline = time.monotonic() + 5
+        while not core.interrupt({MAIN_ID}):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    """)
+    th.join(5)
+    assert outcome == ["KI"]
+
+
+def test_ctrl_c_reaches_main_thread_blocked_in_recv(interps):
+    import _thread
+
+    cid = interps.channel()
+    timer = threading.Timer(0.1, _thread.interrupt_main)    # what SIGINT does
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        core.channel_recv(cid, timeout=10)
+    assert time.monotonic() - t0 < 2
+    timer.join()
+
+
 @pytest.mark.parametrize("op", ["recv", "send"])
 def test_interrupt_wakes_blocked_channel_call(interps, op):
     iid = interps.new()
@@ -556,13 +594,14 @@ def test_call_interruptible_passes_arguments_and_errors(interps):
     assert core.interrupt(MAIN_ID) is False
 
 
-def test_interrupt_races_destroy(interps):
+@pytest.mark.parametrize("kind", ["isolated", "legacy"])
+def test_interrupt_races_destroy(interps, kind):
     """interrupt() against Py_EndInterpreter: only bools and ValueErrors, never a crash."""
     outcomes = {"bool": 0, "ValueError": 0}
     bad = []
 
-    for _ in range(50):
-        iid = interps.new()
+    for _ in range(25):                     # x2 kinds = 50 races
+        iid = interps.new(kind)
         stop = threading.Event()
 
         def hammer(tid):

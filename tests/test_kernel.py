@@ -563,3 +563,34 @@ def test_load_ext_in_a_stock_ipython_kernel():
         assert late and "late line" in late[0]["content"]["text"]
     finally:
         handle.shutdown()
+
+
+@pytest.mark.timeout(90)
+def test_nbclient_runs_a_notebook_with_interp_cells():
+    import nbformat
+    from nbclient import NotebookClient
+
+    from conftest import require_kernelspec
+
+    require_kernelspec()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("data = list(range(5))"),
+        nbformat.v4.new_code_cell("%%interp nb --in data --out total\nprint('summing', len(data))\ntotal = sum(data)\ntotal"),
+        nbformat.v4.new_code_cell("%%interp nb1 nb2\nprint('hi')"),
+        nbformat.v4.new_code_cell("total * 2"),
+    ]
+    import os
+
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        NotebookClient(nb, kernel_name="interp", timeout=60, startup_timeout=60).execute()
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+    outputs = [c.outputs for c in nb.cells]
+    assert outputs[1][0]["text"] == "summing 5\n"
+    assert outputs[1][1]["data"]["text/plain"] == "10"
+    streams = "".join(o["text"] for o in outputs[2] if o["output_type"] == "stream")
+    assert sorted(streams.splitlines()) == ["[nb1] hi", "[nb2] hi"]
+    assert outputs[3][0]["data"]["text/plain"] == "20"

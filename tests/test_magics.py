@@ -195,3 +195,13 @@ def test_installed_kernelspec_is_found():
     spec = KernelSpecManager().get_kernel_spec("interp")
     assert spec.argv[1:3] == ["-m", "interp_kernel"]
     assert spec.language == "python"
+
+
+def test_timeline_subcommand(ip):
+    assert run(ip, "%%interp m8\nx = 1").success
+    picture = ip.run_line_magic("interp", "timeline --last 1")
+    assert "m8" in repr(picture) and "<svg" in picture._repr_mimebundle_()["image/svg+xml"]
+    with pytest.raises(UsageError):
+        ip.run_line_magic("interp", "timeline --last 2 --since-reset")
+    with pytest.raises(UsageError):
+        ip.run_line_magic("interp", "timeline --last 0")

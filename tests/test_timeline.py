@@ -319,3 +319,28 @@ def test_recorder_thread_only_lives_while_something_runs(manager):
     cpu = samples[-1][1] - samples[0][1]
     assert 0 < cpu <= (samples[-1][0] - samples[0][0]) * 1.1 + 0.01
     recorder.close()
+
+
+def test_main_cells_get_a_lane(manager):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from interp_kernel.timeline import attach, detach, main_records
+
+    shell = InteractiveShell.instance()
+    try:
+        attach(manager, shell)
+        manager.session("w").run("1")
+        shell.run_cell("x = 0\nfor i in range(300_000):\n    x += i\n")
+        shell.run_cell("1/0")
+        shell.run_cell("%%interp w\n2")  # an interpreter's cell, not main's work
+        shell.run_cell("%interp list")
+        records = main_records(manager)
+        assert [(r.label, r.status) for r in records] == [("x = 0", "ok"), ("1/0", "error")]
+        root = parse(timeline_for(manager).svg)
+        assert lanes(root) == ["main", "w"]
+        main_bars = [b for b in bars(root) if b.get("data-lane") == "main"]
+        assert [b.get("data-status") for b in main_bars] == ["ok", "error"]
+        assert float(main_bars[0].get("data-cpu")) > 0  # main's CPU is sampled too
+    finally:
+        detach(manager)
+        InteractiveShell.clear_instance()
