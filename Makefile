@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	touch $@
 
 core: setup
-	$(PY) setup.py -q build_ext --inplace
+	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
 
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium

@@ -402,6 +402,9 @@ def serve(commands, events, replies):
     Called by the session inside the subinterpreter; returns when the session stops it.
     """
     agent = _Agent(commands, events, replies)
+    # An interrupt has to take this interpreter's GIL from the running cell, which lets
+    # go of it once per switch interval (per interpreter, 5 ms by default).
+    sys.setswitchinterval(0.001)
     sys.stdout = StreamWriter(agent, "stdout")
     sys.stderr = StreamWriter(agent, "stderr")
     builtins.display = _make_display(agent)

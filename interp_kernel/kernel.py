@@ -13,11 +13,7 @@ import sys
 from ipykernel.ipkernel import IPythonKernel
 
 from interp_kernel import __version__
-from interp_kernel.magics import (
-    LINE_PARSER,
-    load_ipython_extension,
-    magics_for,
-)
+from interp_kernel.magics import load_ipython_extension, magics_for
 
 #: Seconds the manager may take to destroy the interpreters at shutdown (the rest of
 #: the 5 s budget goes to the reply and the process exit).
@@ -172,4 +168,4 @@ class InterpKernel(IPythonKernel):
             os._exit(0)
 
 
-__all__ = ["InterpKernel", "split_interp_cell", "LINE_PARSER"]
+__all__ = ["InterpKernel", "split_interp_cell"]

@@ -14,6 +14,7 @@ while other cells run.
 import atexit
 import html
 import queue
+import re
 import sys
 import threading
 import time
@@ -94,9 +95,29 @@ def _from_interp_error(exc):
     return one_line_error(type(exc).__name__, str(exc))
 
 
+_OUR_FRAME = re.compile(r'^  File ".*[/\\]interp_kernel[/\\]\w+\.py", line \d+, in ')
+
+
+def _without_our_frames(lines):
+    """Drop frames of interp_kernel's own files (e.g. the agent's ``input``) from a
+    formatted traceback: the frame line and its indented source / caret lines."""
+    out = []
+    skipping = False
+    for line in lines:
+        if _OUR_FRAME.match(line):
+            skipping = True
+            continue
+        if skipping and line.startswith("    "):
+            continue
+        skipping = False
+        out.append(line)
+    return out
+
+
 def _traceback_lines(info, label=None):
     """Lines of an ErrorInfo's traceback (+ hint), optionally labelled ``[name] ``."""
     lines = info.traceback.rstrip("\n").split("\n") if info.traceback else [f"{info.ename}: {info.evalue}"]
+    lines = _without_our_frames(lines)
     if lines and lines[-1].startswith(info.ename):
         lines[-1] = f"{_RED}{info.ename}{_RESET}{lines[-1][len(info.ename):]}"
     if info.hint:
@@ -241,6 +262,8 @@ class Router:
 
     #: Seconds between two stream messages while output floods in.
     MIN_INTERVAL = 0.02
+    #: Pieces of output gathered in one batch that count as a flood.
+    FLOOD = 16
 
     def __init__(self, shell):
         kernel = getattr(shell, "kernel", None)
@@ -299,20 +322,23 @@ class Router:
         get = self._queue.get
         get_nowait = self._queue.get_nowait
         last_send = 0.0
+        flooded = False
         while True:
             batch = [get()]
-            # The first line after a pause goes out at once; under a flood of output,
-            # text is gathered for MIN_INTERVAL so the client gets a few large messages
-            # (a slow iopub subscriber would otherwise make ZeroMQ drop messages).
-            pause = last_send + self.MIN_INTERVAL - time.monotonic()
-            if pause > 0 and batch[0][0] == "stream":
-                time.sleep(pause)
+            # Output goes out at once; but under a flood (the last batch gathered many
+            # pieces) text is gathered for MIN_INTERVAL so the client gets a few large
+            # messages (a slow iopub subscriber would otherwise make ZeroMQ drop some).
+            if flooded and batch[0][0] == "stream":
+                pause = last_send + self.MIN_INTERVAL - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
             last_send = time.monotonic()
-            while len(batch) < 4096:
+            while len(batch) < 65536:
                 try:
                     batch.append(get_nowait())
                 except queue.Empty:
                     break
+            flooded = len(batch) >= self.FLOOD
             pending = None  # (target, name, [texts]) of consecutive stream items
             for kind, target, a, b in batch:
                 if kind == "stream":
@@ -812,18 +838,15 @@ class InterpMagics(Magics):
             _check_variables([args.bg])
         values = self._inputs(args.inputs)
         sessions = [self._session(name, args.config) for name in names]
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
+        # (main's own streams need no flush here: the body prints nothing in main, and
+        # with ipykernel a flush is a round trip to its IO thread)
         target = self.router.target()
         target.background = args.bg is not None
         for session in sessions:
             if session.current is not None:
                 busy = self._find_job(session.name)
                 what = f"background job {busy.handle!r}" if busy is not None and not busy.done else "running cell"
-                print(f"[{session.name}] waiting for its {what} to finish first", file=sys.stderr, flush=True)
+                self.router.stream(target, "stderr", f"[{session.name}] waiting for its {what} to finish first\n")
         if values:
             for session in sessions:
                 self._push(session, values)

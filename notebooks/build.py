@@ -212,7 +212,7 @@ def tour():
     manager = Manager()
     results = manager.run_many(["a", "b"], "sum(range(10**6))")   # in parallel, one core each
     print({name: result.value_repr for name, result in results.items()})
-    manager.shutdown()
+    stuck = manager.shutdown(timeout=5)   # the names of interpreters that would not stop: none
     """, "library")
 
     b.md("""
@@ -315,7 +315,6 @@ def basics():
     mine = sorted(name for name in vars(__main__) if not name.startswith("_"))
     print("interpreter", interpreters.get_current().id, "| __name__ =", __name__, "| pid", os.getpid())
     print("its __main__ holds:", mine)
-    print("modules loaded:", len(sys.modules))
     """)
     b.code("""
     %%interp fresh
@@ -324,7 +323,6 @@ def basics():
     mine = sorted(name for name in vars(__main__) if not name.startswith("_"))
     print("interpreter", interpreters.get_current().id, "| __name__ =", __name__, "| pid", os.getpid())
     print("its __main__ holds:", mine)
-    print("modules loaded:", len(sys.modules))
     """, "fresh-main")
     b.code("""
     import os
@@ -1064,11 +1062,15 @@ def parallel():
     print(f"speed-up with isolated interpreters: {base / timings[ISOLATED]:.2f}x on {WORKERS} workers, {cpus} CPUs")
     """, "speedup")
     b.md("""
-    On two or more free cores, isolated interpreters come close to 2×, like processes,
-    while threads and legacy interpreters stay near 1×. The timeline shows why: main's
-    lane (the serial and thread runs) is one long bar; in the `sim1` and `sim2` lanes
-    the bars are solid *at the same time*; in the `old1` and `old2` lanes they are pale,
-    each busy only about half of the time — they took turns on one GIL.
+    On two or more free cores, isolated interpreters come close to 2×, like a warm
+    process pool, while threads and legacy interpreters stay near 1×. (On a busy machine
+    every parallel number drops: the other cores are not free.)
+
+    The timeline shows why. In main's lane, the serial run is solid (main computed); the
+    thread and process runs are pale: main's own thread only waited for its workers. In
+    the `sim1` and `sim2` lanes the bars are solid *at the same time*: two cores. In the
+    `old1` and `old2` lanes the bars are striped, each solid about half of the time: the
+    two legacy interpreters took turns on one GIL.
     """)
     b.code("""
     %interp timeline
@@ -1217,13 +1219,13 @@ def gotchas():
     b.md("""
     ## 2. `legacy`: one importer per process
 
-    A `legacy` interpreter lets such modules load. Simple ones like `readline` and
-    `_curses` then work in every legacy interpreter:
+    A `legacy` interpreter lets such modules load. Some, like `readline`, then work in
+    every legacy interpreter — even though main imported `readline` too:
     """)
     b.code("""
     %%interp old --config legacy
-    import _curses, readline
-    print("loaded in a legacy interpreter:", _curses.__name__, readline.__name__)
+    import readline
+    print("loaded in a legacy interpreter:", readline.__name__)
     """, "legacy-loads")
     b.md("""
     But many compiled modules — numpy, and those built with Cython or PyO3 — keep global
@@ -1236,8 +1238,22 @@ def gotchas():
     import zmq
     """, RAISES, "one-importer")
     b.md("""
-    The fix is the same: the one interpreter that imported it (often main) does that work,
-    or a process pool does.
+    Which modules allow a second importer can even change between Python versions:
+    `_curses` (also imported by main) loads in a legacy interpreter on Python 3.13, but on
+    3.14 it refuses a second importer:
+    """)
+    b.code("""
+    %%interp old
+    import sys
+    try:
+        import _curses
+        print(f"Python {sys.version_info.major}.{sys.version_info.minor}: _curses loaded here too")
+    except ImportError as exc:
+        print(f"Python {sys.version_info.major}.{sys.version_info.minor}: ImportError: {exc}")
+    """, "curses-legacy")
+    b.md("""
+    The fix is the same as before: the one interpreter that imported such a module (often
+    main) does that work, or a process pool does.
     """)
 
     b.md("""
@@ -1283,6 +1299,9 @@ def gotchas():
     b.md("Queues pickle what they carry, with the same limits:")
     b.code("""
     %interp queue mailbox
+    """)
+    b.code("""
+    %%interp strict
     mailbox.put(n for n in range(3))
     """, RAISES, "unpicklable-queue")
 
@@ -1383,19 +1402,19 @@ def gotchas():
     Isolation between interpreters is about *objects*, not about *trust*. Code in any
     interpreter runs with all the rights of the process: it can read and write its files,
     start programs, and read the memory of every other interpreter. Here an interpreter
-    that is given nothing but a number — an address — reads a secret held by main (it
-    could just as well scan `/proc/self/mem` for it):
+    that is given nothing but two numbers — an address and a length — reads a secret held
+    by main (it could just as well search the process's memory for it):
     """)
     b.code("""
     secret = b"main's secret: hunter2"
-    address = id(secret)
-    %interp push strict address
+    address, length = id(secret), len(secret)
+    %interp push strict address length
     """)
     b.code("""
     %%interp strict
     import ctypes, sys
     header = sys.getsizeof(b"") - 1          # where a bytes object's data starts
-    ctypes.string_at(address + header, 21)   # main's memory, read from another interpreter
+    ctypes.string_at(address + header, length)   # main's memory, read from another interpreter
     """, "not-security")
     b.md("""
     **Never run untrusted code in a subinterpreter expecting it to be contained.** Use a

@@ -73,6 +73,7 @@ def test_result_with_rich_reprs(kernel):
             def _repr_html_(self): return "<b>fancy</b>"
             def _repr_markdown_(self): return "**fancy**"
             def _repr_json_(self): return {"fancy": True}
+            def _repr_png_(self): return b"\\x89PNG fake"
         Fancy()
     """))
     assert ex.ok, ex.summary()
@@ -81,6 +82,9 @@ def test_result_with_rich_reprs(kernel):
     assert data["text/html"] == "<b>fancy</b>"
     assert data["text/markdown"] == "**fancy**"
     assert data["application/json"] == {"fancy": True}
+    import base64
+
+    assert base64.b64decode(data["image/png"]) == b"\x89PNG fake"
     assert ex.of_type("execute_result")[0]["content"]["execution_count"] == ex.content["execution_count"]
 
 
@@ -396,6 +400,9 @@ def test_completion_inside_interp_cell(kernel):
     # on the first line: options and interpreter names
     assert "--config" in kernel.complete("%%interp comp --co")["matches"]
     assert "comp" in kernel.complete("%%interp co")["matches"]
+    # the line magic: subcommands, then interpreter names
+    assert kernel.complete("%interp re")["matches"] == ["reset"]
+    assert "comp" in kernel.complete("%interp reset co")["matches"]
 
 
 def test_inspection_inside_interp_cell(kernel):
@@ -416,6 +423,21 @@ def test_input_asks_the_frontend(kernel):
     assert ex.ok, ex.summary()
     assert "hi bob" in ex.stdout
     assert ex.text == "'bob'"
+
+
+def test_interrupt_while_waiting_for_input(kernel):
+    msg_id = kernel.submit("%%interp inp\nkept = 'k'\nx = input('say: ')", allow_stdin=True)
+    request = kernel.kc.get_stdin_msg(timeout=10)
+    assert request["content"]["prompt"] == "say: "
+    sent = time.monotonic()
+    kernel.interrupt()
+    error = kernel.wait_for(msg_id, lambda m: m["msg_type"] == "error", timeout=10)
+    assert error["received"] - sent < 1.0
+    assert error["content"]["ename"] in ("KeyboardInterrupt", "EOFError")
+    tb = strip_ansi("\n".join(error["content"]["traceback"]))
+    assert "line 3" in tb and "agent.py" not in tb, tb
+    kernel.wait_idle(msg_id)
+    assert kernel.execute("%%interp inp\nkept").text == "'k'"
 
 
 def test_input_without_stdin_is_an_eof_error(kernel):

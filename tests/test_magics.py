@@ -9,7 +9,6 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from interp_kernel import magics as magics_module
 from interp_kernel.kernel import split_interp_cell
 from interp_kernel.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
 
@@ -69,6 +68,21 @@ def test_split_interp_cell():
     assert split_interp_cell("%%interp a") == (["a"], "%%interp a", 10)
     assert split_interp_cell("%%interpolate a\nx") is None
     assert split_interp_cell("x = 1") is None
+
+
+def test_our_frames_are_dropped_from_tracebacks():
+    from interp_kernel.magics import _without_our_frames
+
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "<interp a: In [1]>", line 2, in <module>',
+        "    x = input()",
+        '  File "/x/site-packages/interp_kernel/agent.py", line 331, in input',
+        "    answer = marshal.loads(_core.channel_recv(agent.replies))",
+        "                           ~~~~~~~~~~~~~~~~~~^^^^^^^^^^^^^^^",
+        "KeyboardInterrupt",
+    ]
+    assert _without_our_frames(lines) == lines[:3] + lines[-1:]
 
 
 def test_labeller_labels_every_line_once():

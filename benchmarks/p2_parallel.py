@@ -1,0 +1,107 @@
+"""P2: CPU-bound pure Python on all cores.
+
+Two equal units of `work(N)` (N chosen so that one unit takes about 0.4 s here):
+serial, in 2 threads, in 2 interpreters (`%%interp a b`), on 2 ipyparallel engines
+(`%%pxall`, both through the `interp` kernel, timed from the client as cell round trips)
+and in multiprocessing pools (spawn and fork) from the driver process, pools and
+engines already started. Speed-up = serial time / parallel time of the same 2 units;
+the kernel's variants are divided into the kernel's serial cell, the pools into a
+serial run in the driver.
+"""
+
+import multiprocessing
+import os
+import threading
+import time
+
+import bench_work
+from bench_work import WORK_SOURCE, work
+from harness import Family
+
+
+def calibrate(unit_seconds):
+    n = 200_000
+    while True:
+        t0 = time.perf_counter()
+        work(n)
+        elapsed = time.perf_counter() - t0
+        if elapsed > 0.05:
+            return max(10_000, int(n * unit_seconds / elapsed))
+        n *= 4
+
+
+def run(ctx):
+    fam = Family("P2", "CPU-bound pure Python on 2 cores (2 equal units of work)", "s")
+    k, cluster = ctx.interp, ctx.cluster
+    reps = ctx.reps(5, 2)
+    n = calibrate(ctx.reps(0.4, 0.1))
+    cores = len(os.sched_getaffinity(0))
+    k.execute(WORK_SOURCE + "import threading\n", check=True)
+    k.execute("%%interp a b\n" + WORK_SOURCE, check=True)
+    cells = {
+        "serial": f"work({n}); work({n})",
+        "threads": (f"__ts = [threading.Thread(target=work, args=({n},)) for _ in range(2)]\n"
+                    "for __t in __ts: __t.start()\n"
+                    "for __t in __ts: __t.join()\n"),
+        "interp": f"%%interp a b\nwork({n})",
+    }
+    if cluster is not None:
+        k.execute("%%pxall\n" + WORK_SOURCE, check=True)
+        cells["px"] = f"%%pxall\nwork({n})"
+    for code in cells.values():
+        k.execute(code.replace(str(n), "1000"), check=True)
+
+    pools = {}
+    for method in ("spawn", "fork"):
+        pool = multiprocessing.get_context(method).Pool(2)
+        pool.map(bench_work.work, [1000, 1000], chunksize=1)
+        pools[method] = pool
+    manager = ctx.manager
+    for name in ("pa", "pb"):
+        manager.session(name).run(WORK_SOURCE)
+
+    samples = {key: [] for key in list(cells) + ["local", "spawn", "fork", "run_many"]}
+    for i in range(reps):
+        for key, code in cells.items():
+            samples[key].append(k.execute(code, check=True).elapsed)
+        t0 = time.perf_counter()
+        work(n), work(n)
+        samples["local"].append(time.perf_counter() - t0)
+        for method, pool in pools.items():
+            t0 = time.perf_counter()
+            pool.map(bench_work.work, [n, n], chunksize=1)
+            samples[method].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        results = manager.run_many(["pa", "pb"], f"work({n})")
+        samples["run_many"].append(time.perf_counter() - t0)
+        assert all(r.ok for r in results.values()), results
+    for pool in pools.values():
+        pool.terminate()
+        pool.join()
+
+    serial = fam.add("serial, plain cell (interp kernel)", samples["serial"], key="serial")["median"]
+    local = fam.add("serial, driver process", samples["local"], key="local")["median"]
+    rows = [
+        ("interp", "2 interpreters `%%interp a b`", True, serial),
+        ("run_many", "2 interpreters, library `Manager.run_many`", True, local),
+        ("threads", "2 threads, plain cell", False, serial),
+        ("px", "2 ipyparallel engines `%%pxall`", False, serial),
+        ("spawn", "multiprocessing Pool(2), spawn (started)", False, local),
+        ("fork", "multiprocessing Pool(2), fork (started)", False, local),
+    ]
+    for key, label, ours, base in rows:
+        if not samples[key]:
+            continue
+        row = fam.add(label, samples[key], ours=ours, key=key)
+        speedups = sorted(base / x for x in samples[key])
+        fam.value(f"speed-up: {label}", base / row["median"], ours=ours, unit="×", key=f"speedup_{key}",
+                  p90=speedups[0], n=len(speedups))
+    fam.target(f"2 interpreters ≥ 1.85× over serial ({cores} cores)", fam.row("speedup_interp")["median"],
+               ">=", 1.85, "×")
+    fam.headline(["speedup_interp"], ["speedup_threads", "speedup_px", "speedup_spawn", "speedup_fork"])
+    fam.plot(["speedup_interp", "speedup_run_many", "speedup_threads", "speedup_px", "speedup_spawn",
+              "speedup_fork"], 1.85, "target 1.85×")
+    fam.note(f"N = {n:,} iterations per unit; {reps} repetitions of each, interleaved. "
+             f"For speed-ups, the p90 column holds the worst repetition.")
+    ctx.scaling_n = n
+    return fam

@@ -1,0 +1,84 @@
+"""P7: queue ping-pong main <-> interpreter.
+
+An echo loop runs in an interpreter as a background job; main puts a small int and
+waits for it to come back. Ours: `Manager.queue` named queues (C channels, blocking
+waits). The stdlib-style queue: `interp_kernel.interpreters.Queue` (3.14's
+`concurrent.interpreters.Queue`; on 3.13 our port of it), whose blocking `get` polls.
+References: a multiprocessing Pipe to a forked process, and queue.SimpleQueue to a
+thread of the same interpreter.
+"""
+
+import multiprocessing
+import queue
+import threading
+import time
+
+from harness import Family
+
+
+def _pingpong(put, get, rounds, warm):
+    samples = []
+    for i in range(rounds + warm):
+        t0 = time.perf_counter()
+        put(i)
+        get()
+        if i >= warm:
+            samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def _pipe_echo(conn):
+    while (x := conn.recv()) is not None:
+        conn.send(x)
+
+
+def _thread_echo(a, b):
+    while (x := a.get()) is not None:
+        b.put(x)
+
+
+def run(ctx):
+    fam = Family("P7", "Queue ping-pong main ↔ interpreter (small int)", "µs")
+    rounds = ctx.reps(3000, 300)
+    slow_rounds = ctx.reps(100, 20)
+    manager = ctx.manager
+    ping, pong = manager.queue("ping"), manager.queue("pong")
+    session = manager.session("echo")
+    job = session.submit("while (x := ping.get()) is not None:\n    pong.put(x)\n")
+    named = _pingpong(ping.put, pong.get, rounds, 200)
+    ping.put(None)
+    job.wait(10)
+
+    from interp_kernel import interpreters
+
+    qa, qb = interpreters.create_queue(), interpreters.create_queue()
+    job = session.submit(
+        "from interp_kernel import interpreters as _I\n"
+        f"_a, _b = _I.Queue({qa.id}), _I.Queue({qb.id})\n"
+        "while (x := _a.get()) is not None:\n    _b.put(x)\n")
+    polling = _pingpong(qa.put, qb.get, slow_rounds, 5)
+    qa.put(None)
+    job.wait(10)
+
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    proc = multiprocessing.get_context("fork").Process(target=_pipe_echo, args=(child,))
+    proc.start()
+    pipe = _pingpong(parent.send, parent.recv, rounds, 200)
+    parent.send(None)
+    proc.join(10)
+
+    a, b = queue.SimpleQueue(), queue.SimpleQueue()
+    thread = threading.Thread(target=_thread_echo, args=(a, b))
+    thread.start()
+    threaded = _pingpong(a.put, b.get, rounds, 200)
+    a.put(None)
+    thread.join(10)
+
+    fam.add("named queue (`Manager.queue`), main ↔ interpreter", named, ours=True, scale=1e6, key="named")
+    fam.add("stdlib-style polling `interpreters.Queue`, main ↔ interpreter", polling, scale=1e6, key="polling")
+    fam.add("multiprocessing Pipe, main ↔ forked process", pipe, scale=1e6, key="pipe")
+    fam.add("queue.SimpleQueue, main ↔ thread (same interpreter)", threaded, scale=1e6, key="thread")
+    fam.headline(["named"], ["polling", "pipe", "thread"])
+    fam.plot(["named", "polling", "pipe", "thread"], 100.0, "target 100 µs")
+    fam.target("named-queue round trip ≤ 100 µs (median)", fam.row("named")["median"], "<=", 100.0, "µs")
+    return fam

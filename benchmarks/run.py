@@ -1,0 +1,147 @@
+"""The benchmark suite: interp_kernel side by side with a plain cell, ipyparallel,
+multiprocessing and threads (issue P1-P8). Not a test: nothing here fails on a missed
+target; the report says it was missed and by how much.
+
+    python benchmarks/run.py            # full run (what `make bench` does), ~2-4 minutes
+    python benchmarks/run.py --quick    # few repetitions, for development
+    python benchmarks/run.py --only P1,P7 --out-dir /tmp/b --markdown /tmp/b/RESULTS.md
+
+Starts the real things locally: the `interp` kernel and a stock `python3` ipykernel
+through jupyter_client (PYTEST_CURRENT_TEST removed from their environment), an
+ipyparallel cluster on 127.0.0.1 (1 engine, then a second), multiprocessing pools,
+and a `Manager` in this process for the library-level rows. Writes
+`results/<date>-<python>.json` and `.svg`, then regenerates RESULTS.md from the newest
+full run of each Python found in the results folder.
+"""
+
+import argparse
+import datetime
+import importlib
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench_report  # noqa: E402
+import harness  # noqa: E402
+
+FAMILIES = [
+    ("P1", "p1_cells"),
+    ("P2", "p2_parallel"),
+    ("P3", "p3_startup"),
+    ("P4", "p4_data"),
+    ("P5", "p5_output"),
+    ("P6", "p6_memory"),
+    ("P7", "p7_queues"),
+    ("P8", "p8_interrupt"),
+]
+
+
+class Context:
+    """What every family gets: the running kernels, the cluster, a Manager, the mode."""
+
+    def __init__(self, quick):
+        self.quick = quick
+        self.interp = None
+        self.stock = None
+        self.cluster = None
+        self.manager = None
+        self.scaling_n = None
+
+    def reps(self, full, quick):
+        return quick if self.quick else full
+
+
+def log(text):
+    print(text, flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="few repetitions (development)")
+    p.add_argument("--only", default="", help="comma-separated families, e.g. P1,P7")
+    p.add_argument("--no-ipyparallel", action="store_true", help="skip the ipyparallel contenders")
+    p.add_argument("--out-dir", default=os.path.join(HERE, "results"))
+    p.add_argument("--markdown", default=os.path.join(HERE, "RESULTS.md"))
+    args = p.parse_args()
+    only = {x.strip().upper() for x in args.only.split(",") if x.strip()}
+    chosen = [(k, m) for k, m in FAMILIES if not only or k in only]
+
+    started = time.perf_counter()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    meta = harness.machine_info()
+    meta.update(date=now.strftime("%Y-%m-%d"), time_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"), quick=args.quick,
+                families=[k for k, _ in chosen], load_start=harness.loadavg())
+    log(f"interp_kernel benchmarks: Python {meta['python']}, {meta['cores']} cores, "
+        f"load average {meta['load_start']}{' (quick)' if args.quick else ''}")
+    if meta["load_start"] and meta["load_start"][0] >= 1.0:
+        log("  note: the machine is busy (1-minute load average >= 1): figures will be noisy")
+
+    ctx = Context(args.quick)
+    families, errors = [], {}
+    from interp_kernel import Manager
+
+    try:
+        ctx.manager = Manager()
+        ctx.interp = harness.Kernel("interp")
+        ctx.stock = harness.Kernel("python3")
+        meta["kernel_startup_s"] = {"interp": round(ctx.interp.startup, 3), "python3": round(ctx.stock.startup, 3)}
+        log(f"  kernels up: interp {ctx.interp.startup:.2f} s, python3 {ctx.stock.startup:.2f} s")
+        ctx.interp.execute("import sys; print(sys.version)", check=True)
+        if not args.no_ipyparallel:
+            try:
+                ctx.cluster = harness.Cluster()
+                log(f"  ipyparallel cluster on 127.0.0.1: controller + 1 engine in {ctx.cluster.first_start:.1f} s")
+                if any(k in ("P2", "P3", "P6") for k, _ in chosen):
+                    log(f"  second engine in {ctx.cluster.add_engine():.1f} s")
+                ctx.interp.execute(ctx.cluster.kernel_setup_code(), check=True)
+                meta["ipyparallel_engines"] = len(ctx.cluster.client.ids)
+            except ImportError as exc:
+                log(f"  ipyparallel is not installed ({exc}): its contenders are skipped")
+                ctx.cluster = None
+        for key, module in chosen:
+            t0 = time.perf_counter()
+            log(f"{key} ...")
+            try:
+                fam = importlib.import_module(module).run(ctx)
+            except Exception:
+                errors[key] = traceback.format_exc()
+                log(f"  {key} FAILED:\n{errors[key]}")
+                continue
+            families.append(fam.to_json())
+            log(bench_report.text_summary(fam.to_json()))
+            log(f"  ({time.perf_counter() - t0:.1f} s)")
+    finally:
+        for kernel in (ctx.interp, ctx.stock):
+            if kernel is not None:
+                kernel.shutdown()
+        if ctx.cluster is not None:
+            ctx.cluster.stop()
+        if ctx.manager is not None:
+            stuck = ctx.manager.shutdown(timeout=5)
+            if stuck:
+                log(f"  interpreters that could not be destroyed: {stuck}")
+
+    meta["load_end"] = harness.loadavg()
+    meta["duration_s"] = round(time.perf_counter() - started, 1)
+    result = {"meta": meta, "families": families, "errors": errors}
+    stem = f"{meta['date']}-{meta['implementation']}-{meta['python']}" + ("-quick" if args.quick else "")
+    json_path = os.path.join(args.out_dir, stem + ".json")
+    harness.write_json(json_path, result)
+    svg_path = os.path.join(args.out_dir, stem + ".svg")
+    bench_report.write_svg(result, svg_path)
+    md = bench_report.write_markdown(args.out_dir, args.markdown)
+    log(f"wrote {os.path.relpath(json_path)}, {os.path.relpath(svg_path)} and {os.path.relpath(args.markdown)} "
+        f"(from {', '.join(os.path.basename(x) for x in md)}) in {meta['duration_s']:.0f} s; "
+        f"load average {meta['load_end']}")
+    if errors:
+        log(f"families that failed: {', '.join(errors)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

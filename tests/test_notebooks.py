@@ -1,0 +1,518 @@
+"""The teaching notebooks: each runs on the ``interp`` kernel and shows its lesson.
+
+Every notebook in notebooks/ is executed with nbclient on the installed ``interp``
+kernel (started without PYTEST_CURRENT_TEST in its environment). A cell that fails
+without the ``raises-exception`` tag fails the notebook; then the outputs that carry
+each lesson are checked, found by the tags that notebooks/build.py gives their cells.
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import kernel_env, require_kernelspec, strip_ansi
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+CELL_TIMEOUT = 120
+#: On a shared machine another job can take a core away for a while: the parallel
+#: notebook is run once more when its measured speed-up falls short.
+PARALLEL_ATTEMPTS = 2
+MIN_SPEEDUP = 1.5
+
+_runs = {}  # notebook name -> (executed notebook, seconds)
+
+
+def cpus():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def execute(name):
+    """Run notebooks/<name> on the interp kernel; returns the executed notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    require_kernelspec()
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="interp",
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    t0 = time.perf_counter()
+    client.execute(env=kernel_env())  # raises CellExecutionError for an unexpected failure
+    _runs[name] = (nb, time.perf_counter() - t0)
+    return nb
+
+
+def executed(name):
+    if name not in _runs:
+        execute(name)
+    return _runs[name][0]
+
+
+# -- reading outputs ------------------------------------------------------------------
+
+
+def cell(nb, tag):
+    found = [c for c in nb.cells if tag in c.metadata.get("tags", [])]
+    assert len(found) == 1, f"expected one cell tagged {tag!r}, found {len(found)}"
+    return found[0]
+
+
+def _join(value):
+    return value if isinstance(value, str) else "".join(value)
+
+
+def stdout(c, name="stdout"):
+    return "".join(_join(o.get("text", "")) for o in c.outputs if o.output_type == "stream" and o.name == name)
+
+
+def results(c):
+    """text/plain of the cell's execute_result and display_data outputs."""
+    return [_join(o.data.get("text/plain", "")) for o in c.outputs
+            if o.output_type in ("execute_result", "display_data")]
+
+
+def result(c):
+    found = [_join(o.data.get("text/plain", "")) for o in c.outputs if o.output_type == "execute_result"]
+    assert len(found) == 1, f"expected one result, got outputs {c.outputs}"
+    return found[0]
+
+
+def error(c):
+    found = [o for o in c.outputs if o.output_type == "error"]
+    assert len(found) == 1, f"expected one error, got outputs {c.outputs}"
+    out = found[0]
+    return out.ename, strip_ansi("\n".join(out.traceback))
+
+
+def no_error(c):
+    assert not [o for o in c.outputs if o.output_type == "error"], c.outputs
+
+
+def everything(c):
+    parts = []
+    for o in c.outputs:
+        if o.output_type == "stream":
+            parts.append(_join(o.text))
+        elif o.output_type == "error":
+            parts.append("\n".join(o.traceback))
+        elif "text/plain" in o.get("data", {}):
+            parts.append(_join(o.data["text/plain"]))
+    return strip_ansi("\n".join(parts))
+
+
+HINT_REFUSED = "refuses to load in an isolated subinterpreter"
+
+
+# -- the stored notebooks ---------------------------------------------------------------
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stored_notebooks_are_generated_and_clear():
+    import nbformat
+
+    build = _build_module()
+    assert build.main(["--check"]) == 0, "notebooks/*.ipynb differ from notebooks/build.py: run `make notebooks`"
+    for name in build.NOTEBOOKS:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert nb.metadata.kernelspec.name == "interp"
+        for c in nb.cells:
+            if c.cell_type == "code":
+                assert c.outputs == [] and c.execution_count is None, f"{name}: stored with outputs"
+
+
+# -- tour ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tour():
+    return executed("tour.ipynb")
+
+
+def test_tour_first_cell(tour):
+    c = cell(tour, "first-cell")
+    assert "running in interpreter" in stdout(c)
+    assert result(c) == "42"
+
+
+def test_tour_isolation(tour):
+    ename, tb = error(cell(tour, "isolation"))
+    assert ename == "NameError"
+    assert "name 'x' is not defined" in tb
+    assert "<interp other" in tb  # the traceback is the interpreter's, with the cell's name
+    assert "colorsys in other's sys.modules: False" in stdout(cell(tour, "isolation-module"))
+    assert result(cell(tour, "isolation-main")) == "(False, False)"
+
+
+def test_tour_values_in_and_out(tour):
+    assert result(cell(tour, "values-out")) == "{'n': 10, 'sum': 55, 'mean': 5.5}"
+
+
+def test_tour_parallel_cell(tour):
+    c = cell(tour, "two-cores")
+    assert "Wall time" in stdout(c)
+    lines = result(c).splitlines()
+    assert lines == ["[left] 21333325333334000000", "[right] 21333325333334000000"]
+
+
+def test_tour_dashboard(tour):
+    c = cell(tour, "dashboard")
+    no_error(c)
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.outputs), c.outputs
+
+
+def test_tour_background_job(tour):
+    assert result(cell(tour, "wait")) == "'rested'"
+
+
+def test_tour_timeline(tour):
+    c = cell(tour, "timeline")
+    svg = [o.data["image/svg+xml"] for o in c.outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(svg) == 1, c.outputs
+    root = ET.fromstring(_join(svg[0]))
+    bars = {}
+    for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
+        if "interp-bar" in rect.get("class", "").split():
+            bars.setdefault(rect.get("data-lane"), []).append(
+                (float(rect.get("data-start")), float(rect.get("data-end"))))
+    assert {"hello", "other", "left", "right", "slow"} <= set(bars), bars
+    # the two-interpreter cell: its bars in `left` and `right` run at the same time
+    (r_start, r_end), = bars["right"]
+    l_start, l_end = max(bars["left"])
+    overlap = min(l_end, r_end) - max(l_start, r_start)
+    assert overlap > 0.5 * (r_end - r_start), (bars["left"], bars["right"])
+
+
+def test_tour_library_and_tidy_up(tour):
+    assert "{'a': '499999500000', 'b': '499999500000'}" in stdout(cell(tour, "library"))
+    assert "no interpreters" in everything(tour.cells[-2])
+
+
+# -- basics ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def basics():
+    return executed("basics.ipynb")
+
+
+def test_basics_state(basics):
+    assert result(cell(basics, "state")) == "Money(1450)"
+
+
+def test_basics_own_main_same_process(basics):
+    text = stdout(cell(basics, "fresh-main"))
+    assert "__name__ = __main__" in text
+    assert "Money" not in text and "wallet" not in text
+    pids = set(re.findall(r"pid (\d+)", "\n".join(stdout(c) for c in basics.cells if c.cell_type == "code")))
+    assert len(pids) == 1, pids  # calc, fresh and main: one process
+
+
+def test_basics_one_thread_per_interpreter(basics):
+    c = cell(basics, "same-thread")
+    before = stdout(basics.cells[basics.cells.index(c) - 1])
+    assert before.split(" ->")[0] == stdout(c).split(" ->")[0]  # the same thread id
+    assert "-> 0.142857" in stdout(c)  # the decimal context set in the cell before
+    text = stdout(cell(basics, "threads"))
+    assert all(f"worker {n} on thread" in text for n in range(3))
+
+
+def test_basics_exceptions(basics):
+    ename, tb = error(cell(basics, "cell-error"))
+    assert ename == "ZeroDivisionError"
+    assert re.search(r"<interp calc: In \[\d+\]>\", line 6, in <module>", tb), tb
+    assert "line 3, in average" in tb
+    assert "interp_kernel" not in tb  # no frames of ours
+    assert result(cell(basics, "after-error")) == "('assigned before the error', False)"
+    text = stdout(cell(basics, "excinfo"))
+    assert "type:      ZeroDivisionError" in text
+    assert "message:   division by zero" in text
+    assert "in average" in text
+
+
+def test_basics_lifetime(basics):
+    ename, tb = error(cell(basics, "after-reset"))
+    assert ename == "NameError" and "'wallet'" in tb
+    listing = everything(cell(basics, "after-close"))
+    assert "calc" in listing and "spare" not in listing and "fresh" not in listing
+    create_ms = float(re.search(r"create: ([\d.]+) ms each", stdout(cell(basics, "create-cost"))).group(1))
+    assert create_ms < 200
+
+
+def test_basics_configs(basics):
+    ename, tb = error(cell(basics, "refused"))
+    assert ename == "ImportError" and HINT_REFUSED in tb and "--config legacy" in tb
+    ename, tb = error(cell(basics, "no-fork"))
+    assert ename == "RuntimeError" and "fork" in tb
+    ename, tb = error(cell(basics, "no-daemon"))
+    assert ename == "RuntimeError" and "daemon threads" in tb
+    c = cell(basics, "legacy")
+    assert result(c) == "'readline'"
+    assert "a daemon thread in a legacy interpreter" in stdout(c)
+    ename, tb = error(cell(basics, "config-mismatch"))
+    assert ename == "ConfigMismatchError"
+    listing = result(cell(basics, "configs-list"))
+    assert re.search(r"strict\s+\d+\s+isolated", listing) and re.search(r"relaxed\s+\d+\s+legacy", listing)
+
+
+# -- communicating ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def communicating():
+    return executed("communicating.ipynb")
+
+
+def test_communicating_in_out_push_pull(communicating):
+    nb = communicating
+    assert result(cell(nb, "out")) == "5.25"
+    assert result(cell(nb, "copy")) == "['apple', 'fig', 'fig', 'pear']"  # main's list is unchanged
+    who = eval(result(cell(nb, "out-many")))
+    assert set(who) == {"north", "south"} and len(set(who.values())) == 2
+    assert result(cell(nb, "pull")) == "4.73"
+
+
+def test_communicating_library(communicating):
+    assert result(cell(communicating, "call")) == "5.0"
+    assert result(cell(communicating, "exec-queue")) == "12"
+
+
+def test_communicating_what_crosses(communicating):
+    lines = dict(line.rsplit(None, 1) for line in stdout(cell(communicating, "crossing")).strip().splitlines())
+    lines = {k.strip(): v for k, v in lines.items()}
+    assert lines["42"] == lines["memoryview(...)"] == "natively"
+    assert lines["[1, 2]"] == lines["{'a': 1}"] == "pickled"
+    assert lines["threading.Lock()"] == lines["(n for n in ...)"] == "refused"
+    ename, tb = error(cell(communicating, "refused"))
+    assert ename == "NotTransferableError" and "'lock'" in tb
+
+
+def test_communicating_zero_copy(communicating):
+    assert result(cell(communicating, "shared-read")) == "b'hello'"
+    assert result(cell(communicating, "shared-main")).startswith("bytearray(b'hello\\x00")
+    text = stdout(cell(communicating, "zero-copy-timing"))
+    copied, shared = map(float, re.search(r"bytes: ([\d.]+) ms, as a memoryview: ([\d.]+) ms", text).groups())
+    assert shared < copied, text
+
+
+def test_communicating_queues(communicating):
+    assert stdout(cell(communicating, "producer-consumer")).strip() == "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG"
+    assert stdout(cell(communicating, "fan-in")).strip() == "primes below 200000: 17984 (from 20 ranges)"
+    shares = re.findall(r"\[(w\d)\] '(\d+) ranges'", result(cell(communicating, "fan-out-share")))
+    assert {name for name, _ in shares} == {"w1", "w2", "w3"}
+    assert sum(int(n) for _, n in shares) == 20
+
+
+def test_communicating_pipe(communicating):
+    assert result(cell(communicating, "pipe")) == "b'sent through a pipe\\n'"
+
+
+# -- parallel -------------------------------------------------------------------------------------
+
+
+def _speedups(nb):
+    text = stdout(cell(nb, "speedup"))
+    found = dict(re.findall(r"speed-up with ([\w ]+?): ([\d.]+)x", text))
+    return {k: float(v) for k, v in found.items()}, text
+
+
+@pytest.fixture(scope="module")
+def parallel():
+    nb = executed("parallel.ipynb")
+    for _ in range(PARALLEL_ATTEMPTS - 1):
+        if cpus() < 2 or _speedups(nb)[0].get("isolated interpreters", 0) > MIN_SPEEDUP:
+            break
+        nb = execute("parallel.ipynb")  # the machine was busy: measure again
+    return nb
+
+
+def test_parallel_speedup(parallel):
+    speedups, text = _speedups(parallel)
+    assert "every method computed the same walks: True" in text
+    assert set(speedups) == {"threads", "legacy interpreters", "isolated interpreters"}, text
+    assert speedups["threads"] < 1.4, text
+    assert speedups["legacy interpreters"] < 1.4, text
+    if cpus() >= 2:
+        assert speedups["isolated interpreters"] > MIN_SPEEDUP, text
+        assert speedups["isolated interpreters"] > speedups["threads"], text
+
+
+def test_parallel_serial_run_is_long_enough(parallel):
+    serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
+    assert serial > 0.5
+
+
+def test_parallel_timeline(parallel):
+    c = cell(parallel, "timeline")
+    svg = [_join(o.data["image/svg+xml"]) for o in c.outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(svg) == 1
+    root = ET.fromstring(svg[0])
+    lanes = {r.get("data-lane") for r in root.iter("{http://www.w3.org/2000/svg}rect")
+             if "interp-bar" in r.get("class", "").split()}
+    assert {"main", "sim1", "sim2", "old1", "old2"} <= lanes, lanes
+
+
+def test_parallel_when_interpreters_win(parallel):
+    text = stdout(cell(parallel, "startup"))
+    t_interp = float(re.search(r"an interpreter:\s+([\d.]+) ms", text).group(1))
+    t_process = float(re.search(r"a process:\s+([\d.]+) ms", text).group(1))
+    assert t_interp < t_process, text
+    text = stdout(cell(parallel, "transfer"))
+    t_copy, t_share = map(float, re.search(r"([\d.]+) ms as bytes .*?([\d.]+) ms as a memoryview", text).groups())
+    assert t_share < t_copy, text
+    assert re.search(r"one round trip to an interpreter: \d+ µs", stdout(cell(parallel, "round-trip")))
+
+
+# -- gotchas -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gotchas():
+    return executed("gotchas.ipynb")
+
+
+@pytest.mark.parametrize("tag, module", [("refused-curses", "_curses"), ("refused-readline", "readline")])
+def test_gotchas_refused_modules_get_a_hint(gotchas, tag, module):
+    ename, tb = error(cell(gotchas, tag))
+    assert ename == "ImportError"
+    assert f"module {module} does not support loading in subinterpreters" in tb
+    assert f"hint: the extension module '{module}' {HINT_REFUSED}" in tb
+    assert "--config legacy" in tb and "process" in tb
+
+
+def test_gotchas_numpy_if_installed(gotchas):
+    c = cell(gotchas, "refused-numpy")
+    if importlib.util.find_spec("numpy") is None:
+        assert "numpy is not installed" in stdout(c)
+    else:
+        ename, tb = error(c)
+        assert ename == "ImportError" and HINT_REFUSED in tb
+
+
+def test_gotchas_legacy_one_importer(gotchas):
+    assert "loaded in a legacy interpreter: readline" in stdout(cell(gotchas, "legacy-loads"))
+    ename, tb = error(cell(gotchas, "one-importer"))
+    assert ename == "ImportError"
+    assert "one interpreter per process" in tb, tb
+    text = stdout(cell(gotchas, "curses-legacy"))
+    if sys.version_info >= (3, 14):
+        assert "ImportError" in text and "once per process" in text, text
+    else:
+        assert "_curses loaded here too" in text, text
+
+
+def test_gotchas_unpicklable(gotchas):
+    ename, tb = error(cell(gotchas, "unpicklable-lock"))
+    assert ename == "NotTransferableError" and "'guard'" in tb
+    ename, tb = error(cell(gotchas, "unpicklable-class"))
+    assert ename == "NotTransferableError" and "classes defined in the interpreter's __main__" in tb
+    assert result(cell(gotchas, "plain-data")) == "{'x': 3, 'y': 4}"
+    ename, tb = error(cell(gotchas, "unpicklable-queue"))
+    assert ename == "TypeError" and "not picklable" in tb
+
+
+def test_gotchas_interrupt(gotchas):
+    assert "interrupted spin" in stdout(cell(gotchas, "interrupt"))
+    ename, tb = error(cell(gotchas, "interrupted"))
+    assert ename == "KeyboardInterrupt"
+    laps = re.search(r"([\d,]+) laps before the interrupt; still here", stdout(cell(gotchas, "after-interrupt")))
+    assert laps and int(laps.group(1).replace(",", "")) > 0
+    ename, tb = error(cell(gotchas, "interrupted-sleep"))
+    assert ename == "KeyboardInterrupt" and "time.sleep" in tb
+    stopped = float(re.search(r"stopped after ([\d.]+) s", stdout(cell(gotchas, "sleep-delay"))).group(1))
+    assert stopped >= 1.2  # the blocking C call was not cut short
+
+
+def test_gotchas_ipython_syntax_hint(gotchas):
+    ename, tb = error(cell(gotchas, "ipython-syntax"))
+    assert ename == "SyntaxError" and "plain Python" in tb
+
+
+def test_gotchas_shared_process_state(gotchas):
+    assert f"main's current directory is now {tempfile.gettempdir()}" in stdout(cell(gotchas, "chdir"))
+
+
+def test_gotchas_not_a_security_boundary(gotchas):
+    assert result(cell(gotchas, "not-security")) == 'b"main\'s secret: hunter2"'
+    prose = "\n".join(c.source for c in gotchas.cells if c.cell_type == "markdown")
+    assert "not** a security boundary" in prose
+
+
+def test_no_notebook_claims_a_security_boundary():
+    build = _build_module()
+    for name, builder in build.NOTEBOOKS.items():
+        text = " ".join(c.source for c in builder().cells).lower()
+        for claim in ("are a security boundary", "is a security boundary", "secure sandbox", "safe to run untrusted"):
+            assert claim not in text, (name, claim)
+
+
+# -- the demo --------------------------------------------------------------------------------------
+
+
+def _demo(*args, timeout=180):
+    return subprocess.run(
+        [sys.executable, "-m", "interp_kernel.demo", "--no-color", *args],
+        capture_output=True, text=True, timeout=timeout, env=kernel_env(), cwd=ROOT,
+    )
+
+
+def test_demo_prints_the_tour():
+    require_kernelspec()
+    done = _demo("notebooks/tour.ipynb")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "%%interp other\nprint(x)" in out  # the sources
+    assert "NameError: name 'x' is not defined" in out  # an error, with its traceback
+    assert "{'n': 10, 'sum': 55, 'mean': 5.5}" in out  # a result
+    assert "colorsys in other's sys.modules: False" in out  # a stream
+    assert re.search(r"\[image/svg\+xml, \d+ KB", out)  # a rich output, as a placeholder
+    assert "[widget " in out
+    assert "notebooks/tour.ipynb: ok" in out
+
+
+def test_demo_fails_on_an_unexpected_error(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    require_kernelspec()
+    nb = new_notebook(cells=[
+        new_code_cell("%%interp probe\n1 / 0", metadata={"tags": ["raises-exception"]}),
+        new_code_cell("print('still going')"),
+        new_code_cell("%%interp probe\n[][1]"),
+        new_code_cell("print('never run')"),
+    ], metadata={"kernelspec": {"name": "interp", "display_name": "interp", "language": "python"}})
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(nb, path)
+    done = _demo(str(path), timeout=120)
+    assert done.returncode == 1, done.stdout
+    assert "ZeroDivisionError" in done.stdout and "still going" in done.stdout
+    assert "IndexError: list index out of range" in done.stdout
+    assert "never run" not in done.stdout  # execution stopped at the failing cell
+    assert "FAILED" in done.stdout
+
+
+def test_notebooks_time_budget():
+    """All five notebooks (executed by the tests above) take well under three minutes."""
+    missing = [n for n in ("tour.ipynb", "basics.ipynb", "communicating.ipynb", "parallel.ipynb", "gotchas.ipynb")
+               if n not in _runs]
+    if missing:
+        pytest.skip(f"not executed in this session: {', '.join(missing)}")
+    total = sum(seconds for _, seconds in _runs.values())
+    assert total < 150, {name: round(s, 1) for name, (_, s) in _runs.items()}
