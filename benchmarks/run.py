@@ -21,9 +21,14 @@ import os
 import sys
 import time
 import traceback
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+# The fork pool and fork Process contenders fork a process that has threads (kernel
+# clients, agents); CPython 3.12+ warns about it on every fork.
+warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
 
 import bench_report  # noqa: E402
 import harness  # noqa: E402

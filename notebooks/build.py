@@ -157,8 +157,8 @@ def tour():
     total
     """, "two-cores")
     b.md("""
-    Twice the work in about the same wall time, and a CPU time about twice the wall
-    time: two cores were busy. (Two threads in *one* interpreter would take turns on its
+    On a machine with two free cores: twice the work in about the same wall time, and a
+    CPU time about twice the wall time — two cores were busy. (Two threads in *one* interpreter would take turns on its
     GIL and need twice as long; `parallel.ipynb` measures serial, threads, interpreters
     and processes side by side.)
     """)
@@ -921,9 +921,9 @@ def parallel():
         "workload",
     )
     b.md("""
-    Four walks (four seeds), shared by two workers. The number of steps is calibrated so
-    that one walk takes about a quarter of a second here — the serial run about one
-    second, long enough for stable timings.
+    Four walks (four seeds) of a million steps each, shared by two workers. One walk
+    takes a few tenths of a second on a current CPU, so the serial run lasts about a
+    second: long enough for stable timings. Each timing below is the best of a few runs.
     """)
     b.code("""
     WORKERS = 2
@@ -939,10 +939,10 @@ def parallel():
             best = elapsed if best is None else min(best, elapsed)
         return best, result
 
-    per_step, _ = best_of(3, lambda: walks.simulate(1, 100_000))
-    STEPS = int(0.25 / (per_step / 100_000))
+    STEPS = 1_000_000
+    one_walk, _ = best_of(2, lambda: walks.simulate(SEEDS[0], STEPS))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"{cpus} CPUs available; {STEPS:,} steps per walk")
+    print(f"{cpus} CPUs available; one walk of {STEPS:,} steps takes {one_walk:.2f} s")
     """, "calibrate")
 
     b.md("## Serial")
@@ -1160,7 +1160,11 @@ def parallel():
     co. → processes (or numpy itself, which releases the GIL in its own loops).
     """)
     b.code("""
+    import shutil
+
     %interp close --all
+    sys.path.remove(str(folder))
+    shutil.rmtree(folder)
     """)
     return b.notebook()
 

@@ -25,7 +25,7 @@ NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120
 #: On a shared machine another job can take a core away for a while: the parallel
 #: notebook is run once more when its measured speed-up falls short.
-PARALLEL_ATTEMPTS = 2
+PARALLEL_ATTEMPTS = 3
 MIN_SPEEDUP = 1.5
 
 _runs = {}  # notebook name -> (executed notebook, seconds)
