@@ -11,8 +11,9 @@ Messages travel over three ``_core`` channels as ``marshal``-ed tuples:
 * commands (main -> agent): ``("run", job, code, filename)``, ``("push", job, values)``,
   ``("pull", job, names)``, ``("call", job, helper_name, args)``, ``("stop",)``
 * events (agent -> main): ``("out", job, stream, text)``, ``("display", job, data, metadata)``,
-  ``("input", job, prompt, password)``, ``("done", job, status, payload)``
+  ``("input", job, prompt, password, request)``, ``("done", job, status, payload)``
 * replies (main -> agent): answers to ``input`` requests.
+* sleeper: never written; ``time.sleep`` waits on it so that interrupts cut it short.
 
 This module imports nothing from the Jupyter side and nothing that refuses to load
 in an isolated interpreter.
@@ -31,6 +32,7 @@ from interp_kernel import _core
 # pulls need (traceback, pickle, re via hints, linecache via tokenize) load lazily.
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
 _sources = {}  # cell filename -> source, for tracebacks (see _register_sources)
+_PACKAGE_DIR = __file__.rpartition("/")[0] + "/"
 
 # Payload encodings for values crossing with push/pull.
 PICKLED = "pickle"
@@ -56,6 +58,7 @@ class _Agent:
         self.replies = replies
         self.job = None  # id of the job being run, or the last one (for late thread output)
         self.send_lock = _thread.allocate_lock()
+        self.input_requests = 0
 
     def send(self, *message):
         """Send one event to the main side. Blocks only if the channel is full."""
@@ -224,8 +227,14 @@ def _error_payload(exc, filename, code):
     if filename is not None:
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:
             tb = tb.tb_next
+    frames = traceback.extract_tb(tb)
+    while frames and frames[-1].filename.startswith(_PACKAGE_DIR):  # our input(), sleep(), ...
+        frames.pop()
     try:
-        formatted = "".join(traceback.format_exception(type(exc), exc, tb))
+        formatted = "".join(
+            (["Traceback (most recent call last):\n"] + frames.format() if frames else [])
+            + traceback.format_exception_only(type(exc), exc)
+        )
     except Exception:
         formatted = f"{type(exc).__name__}: <exception str() failed>\n"
     try:
@@ -304,6 +313,26 @@ class StreamWriter(io.TextIOBase):
             self.agent.send("out", self.agent.job, self.name, text)
 
 
+def _make_sleep(channel):
+    import time
+
+    plain_sleep = time.sleep
+
+    def sleep(seconds):
+        """time.sleep that an interrupt of the cell cuts short (KeyboardInterrupt)."""
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        if seconds == 0:
+            return plain_sleep(0)
+        try:
+            _core.channel_recv(channel, seconds)  # nothing is ever sent: only times out or is interrupted
+        except TimeoutError:
+            pass
+
+    sleep.__wrapped__ = plain_sleep
+    return sleep
+
+
 def _flush_streams():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -327,8 +356,13 @@ def _make_input(agent):
     def input(prompt=""):
         """Ask the frontend for a line of text (a stdin request); blocks until it answers."""
         _flush_streams()
-        agent.send("input", agent.job, str(prompt), False)
-        answer = marshal.loads(_core.channel_recv(agent.replies))
+        agent.input_requests += 1
+        request = agent.input_requests
+        agent.send("input", agent.job, str(prompt), False, request)
+        while True:  # skip late answers to requests that were interrupted
+            answered, answer = marshal.loads(_core.channel_recv(agent.replies))
+            if answered == request:
+                break
         if answer is None:
             raise EOFError("input() is not available: the frontend does not accept input requests")
         return answer
@@ -396,8 +430,10 @@ _HELPERS = {"complete": _complete, "inspect": _inspect, "names": _names}
 # -- entry point ---------------------------------------------------------------------
 
 
-def serve(commands, events, replies):
-    """Install the stream writers, ``display`` and ``input``, then run the agent loop.
+def serve(commands, events, replies, sleeper):
+    """Install the stream writers, ``display``, ``input`` and an interruptible
+    ``time.sleep`` (waiting on the never-written channel ``sleeper``), then run the
+    agent loop.
 
     Called by the session inside the subinterpreter; returns when the session stops it.
     """
@@ -409,6 +445,9 @@ def serve(commands, events, replies):
     sys.stderr = StreamWriter(agent, "stderr")
     builtins.display = _make_display(agent)
     builtins.input = _make_input(agent)
+    import time
+
+    time.sleep = _make_sleep(sleeper)
     agent.send("ready", None, _thread.get_ident())
     try:
         agent.serve()

@@ -3,7 +3,7 @@
 ::
 
     status = BackgroundStatus("job", names=["worker"])   # in the cell's thread
-    status.start()                      # shows "⏳ job running in worker since 12:03:04"
+    status.start()                      # shows "▶ job: running in worker since 12:03:04"
     status.output(text)                 # from any thread: counts the lines printed
     status.finish("ok", duration)       # "✔ job done in 3.21 s · 12 lines printed"
 
@@ -22,7 +22,7 @@ import uuid
 __all__ = ["BackgroundStatus"]
 
 _STYLE = {
-    "running": ("⏳", "#1565c0"),
+    "running": ("▶", "#1565c0"),
     "ok": ("✔", "#2e7d32"),
     "error": ("✘", "#c62828"),
     "interrupted": ("■", "#ef6c00"),
@@ -89,7 +89,9 @@ class BackgroundStatus:
     # -- what the magics call -------------------------------------------------------------
 
     def start(self):
-        """Show the line (call once, right after the job started)."""
+        """Show the line (once: later calls do nothing)."""
+        if self._shown:
+            return self
         self._publish(update=False)
         self._shown = True
         if self._live:
@@ -136,7 +138,8 @@ class BackgroundStatus:
 
     def text(self, now=None):
         """The status line as plain text."""
-        where = f" in {', '.join(self.names)}" if self.names else ""
+        # "in NAMES" unless the label already is them (a --bg job without a handle name)
+        where = f" in {', '.join(self.names)}" if self.names and self.label != "+".join(self.names) else ""
         lines = f"{self.lines} line{'s' if self.lines != 1 else ''} printed"
         icon = _STYLE[self.status][0]
         if self.status == "running":

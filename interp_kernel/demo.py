@@ -54,8 +54,7 @@ class Printer:
             return
         if cell.cell_type != "code":
             return
-        tags = cell.metadata.get("tags", [])
-        note = f"  (tags: {', '.join(tags)})" if tags else ""
+        note = "  (an error is expected here)" if "raises-exception" in cell.metadata.get("tags", []) else ""
         self.write(self._style(f"── [{index}] In " + "─" * 44 + note, "1;34"))
         self.write(cell.source.rstrip() or "")
 

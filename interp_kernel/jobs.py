@@ -83,12 +83,15 @@ class Job:
         """Wait for the result; returns it, or None if ``timeout`` seconds passed first.
 
         A KeyboardInterrupt while waiting (Ctrl-C, the kernel's interrupt) interrupts
-        the job inside its interpreter and goes on waiting for it to stop; a second
-        KeyboardInterrupt within the grace period propagates and leaves the job running.
+        the job inside its interpreter, if it is the one running, and waits up to 2 s
+        for it to stop; if it does not (or the job is still queued), the
+        KeyboardInterrupt propagates and the job goes on.
         """
         try:
             self.done.wait(timeout)
         except KeyboardInterrupt:
+            if self.session.current is not self:  # queued behind another job: leave that one be
+                raise
             self.session.interrupt()
             if not self.done.wait(2.0):
                 raise

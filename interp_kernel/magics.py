@@ -705,6 +705,7 @@ class InterpMagics(Magics):
         self.manager = manager
         self.router = Router(shell)
         self.jobs = {}  # handle -> BackgroundJob (latest per handle)
+        self.dashboards = []  # Dashboard widgets opened by %interp dashboard
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -857,15 +858,25 @@ class InterpMagics(Magics):
         if args.bg is not None:
             handle = args.bg or "+".join(names)
             status = _status_line(handle, names, self.shell)
+            if status is not None:
+                try:  # shown first, above the job's output
+                    status.start()
+                except Exception as exc:
+                    _log(f"could not show the status line of {handle!r}: {exc!r}")
         jobs = {}
-        for session in sessions:
-            jobs[session.name] = session.submit(
-                code,
-                on_output=_Labeller(self.router, target, session.name if multi else None, status),
-                on_display=lambda data, metadata, _t=target: self.router.display(_t, data, metadata),
-                on_input=lambda prompt, password, _t=target: self.router.ask(_t, prompt, password),
-                filename=self._filename(session.name),
-            )
+        try:
+            for session in sessions:
+                jobs[session.name] = session.submit(
+                    code,
+                    on_output=_Labeller(self.router, target, session.name if multi else None, status),
+                    on_display=lambda data, metadata, _t=target: self.router.display(_t, data, metadata),
+                    on_input=lambda prompt, password, _t=target: self.router.ask(_t, prompt, password),
+                    filename=self._filename(session.name),
+                )
+        except BaseException as exc:
+            if status is not None:
+                status.finish("error", 0.0, type(exc).__name__)
+            raise
         if args.bg is not None:
             job = BackgroundJob(self, handle, names, jobs, target, args.outputs, status)
             self.jobs.pop(handle, None)
@@ -1015,7 +1026,10 @@ class InterpMagics(Magics):
             from interp_kernel.widgets import Dashboard
         except ImportError as exc:
             raise one_line_error("ImportError", f"the dashboard needs ipywidgets ({exc})") from None
-        return Dashboard(self.manager, bg_state=self.bg_state)
+        self.dashboards = [d for d in self.dashboards if d.running]
+        dashboard = Dashboard(self.manager, bg_state=self.bg_state)
+        self.dashboards.append(dashboard)  # closed (its thread stopped) at shutdown
+        return dashboard
 
     def _cmd_timeline(self, args):
         from interp_kernel.timeline import timeline_for
@@ -1028,6 +1042,12 @@ class InterpMagics(Magics):
 
     def shutdown(self, timeout=3.0):
         """Close every interpreter; returns the names that could not be destroyed."""
+        for dashboard in self.dashboards:
+            try:
+                dashboard.close()
+            except Exception:
+                pass
+        self.dashboards = []
         return self.manager.shutdown(timeout)
 
 

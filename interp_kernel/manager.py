@@ -3,8 +3,10 @@
 Plain Python, no Jupyter: the magics, the dashboard and the timeline sit on top.
 """
 
+import atexit
 import threading
 import time
+import weakref
 
 from interp_kernel.errors import BadNameError, ConfigMismatchError, UnknownInterpreterError
 from interp_kernel.queues import NamedQueue
@@ -26,6 +28,9 @@ class Manager:
         self._queues = {}
         self.retired = []  # RunRecords of sessions that were closed or reset
         self.created_at = time.perf_counter()
+        # A subinterpreter still running its agent at exit makes CPython abort
+        # ("Py_EndInterpreter: not the last thread"): shut down first.
+        atexit.register(_shutdown_at_exit, weakref.ref(self))
 
     # -- lookup ---------------------------------------------------------------------
 
@@ -205,3 +210,9 @@ def _tagged(callback, name):
     if callback is None:
         return None
     return lambda *args: callback(name, *args)
+
+
+def _shutdown_at_exit(manager_ref):
+    manager = manager_ref()
+    if manager is not None and manager.sessions():
+        manager.shutdown(timeout=5.0)

@@ -32,7 +32,7 @@ _BOOTSTRAP = """\
 import sys
 sys.path[:] = {path!r}
 import interp_kernel.agent
-interp_kernel.agent.serve({commands}, {events}, {replies})
+interp_kernel.agent.serve({commands}, {events}, {replies}, {sleeper})
 """
 
 
@@ -75,8 +75,10 @@ class Session:
         self._commands = _core.channel_create()
         self._events = _core.channel_create()
         self._replies = _core.channel_create()
+        self._sleeper = _core.channel_create()
         code = _BOOTSTRAP.format(
-            path=list(sys.path), commands=self._commands, events=self._events, replies=self._replies
+            path=list(sys.path), commands=self._commands, events=self._events, replies=self._replies,
+            sleeper=self._sleeper,
         )
         self._agent = threading.Thread(
             target=self._run_agent, args=(code,), name=f"interp-agent-{name}", daemon=True
@@ -256,7 +258,7 @@ class Session:
             destroyer.start()
             destroyer.join(timeout)
             destroyed = not destroyer.is_alive()
-        for channel in (self._commands, self._replies):
+        for channel in (self._commands, self._replies, self._sleeper):
             _destroy_channel(channel)
         _core.channel_close(self._events)  # the reader drains what is left, then ends
         self._reader.join(1.0)
@@ -310,10 +312,11 @@ class Session:
             if job is not None and job.on_display is not None:
                 job.on_display(*rest)
         elif kind == "input":
+            prompt, password, request = rest
             answer = None
             if job is not None and job.on_input is not None:
-                answer = job.on_input(*rest)
-            _core.channel_send(self._replies, marshal.dumps(answer))
+                answer = job.on_input(prompt, password)
+            _core.channel_send(self._replies, marshal.dumps((request, answer)))
         elif kind == "done" and job_id in self._jobs:
             self._complete(self._jobs[job_id], *rest)
 

@@ -733,9 +733,17 @@ def _lane_label(name, configs):
     return f"{name} ({config})"
 
 
+_CLOCK_STEPS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
 def _nice_step(raw):
     if raw <= 0:
         return 1.0
+    if raw > 20:  # minutes and hours
+        for step in _CLOCK_STEPS:
+            if raw <= step:
+                return float(step)
+        return 86400.0 * math.ceil(raw / 86400)
     exp = math.floor(math.log10(raw))
     base = 10**exp
     for m in (1, 2, 2.5, 5, 10):
@@ -747,9 +755,13 @@ def _nice_step(raw):
 def _tick_label(t, step):
     if t == 0:
         return "0 s"
+    if step >= 30 and t >= 60:
+        hours, rest = divmod(int(round(t)), 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            return f"{hours} h" + (f" {minutes:02d} min" if minutes else "")
+        return f"{minutes} min" + (f" {seconds:02d} s" if seconds else "")
     if step >= 1:
-        if t >= 120 and step >= 60:
-            return f"{t / 60:g} min"
         return f"{t:g} s"
     if step >= 0.01:
         decimals = max(0, -math.floor(math.log10(step) + 1e-9))

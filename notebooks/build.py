@@ -57,7 +57,7 @@ def tour():
     b.md("""
     # A five-minute tour of `interp`
 
-    This notebook runs on the **interp** kernel: an ordinary IPython kernel plus one magic.
+    This notebook runs on the **interp** kernel: an ordinary IPython kernel plus two magics.
     A cell that starts with `%%interp NAME` runs in a CPython **subinterpreter** called
     `NAME`: another Python interpreter inside this same process, with its own modules,
     its own `__main__` and (by default) its own GIL. Normal cells run in the *main*
@@ -119,8 +119,8 @@ def tour():
     ## 3. Values in and out
 
     `--in` copies variables of main into the interpreter before the cell runs; `--out`
-    copies variables back into main when it has run. What crosses is a *copy* (made by
-    pickling), never the same object.
+    copies variables back into main when it has run. What crosses is a *copy*, never the
+    same object.
     """)
     b.code("""
     numbers = list(range(1, 11))
@@ -489,7 +489,7 @@ def basics():
     | GIL | its own: runs in parallel with the others | shared with main: takes turns |
     | memory allocator | its own | main's |
     | extension modules without subinterpreter support (`readline`, `_curses`, numpy...) | refused at import | load (numpy & co.: only in the first interpreter that imports them) |
-    | `os.fork()`, `os.exec*()`, daemon threads | refused | allowed |
+    | `os.fork()`, `os.exec*()`, daemon threads | refused (`subprocess` still works) | allowed |
 
     The settings behind the two names:
     """)
@@ -943,6 +943,10 @@ def parallel():
     one_walk, _ = best_of(2, lambda: walks.simulate(SEEDS[0], STEPS))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cpus} CPUs available; one walk of {STEPS:,} steps takes {one_walk:.2f} s")
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        print(f"load average {load:.1f}" + (": other programs are busy on these CPUs, expect lower speed-ups"
+                                            if load > cpus else ""))
     """, "calibrate")
 
     b.md("## Serial")
@@ -1005,7 +1009,7 @@ def parallel():
         return [parts[i % len(names)][i // len(names)] for i in range(len(SEEDS))]   # back in seed order
 
     ISOLATED = "interpreters (isolated)"
-    timings[ISOLATED], result = best_of(3, lambda: in_interpreters(["sim1", "sim2"]))
+    timings[ISOLATED], result = best_of(4, lambda: in_interpreters(["sim1", "sim2"]))
     assert result == expected
     print(f"{ISOLATED}: {timings[ISOLATED]:.2f} s")
     """, "interpreters")
@@ -1334,18 +1338,16 @@ def gotchas():
     print(f"{laps:,} laps before the interrupt; still here")
     """, "after-interrupt")
     b.md("""
-    A C call that blocks — `time.sleep`, waiting on a lock or a socket — is not
-    interrupted: the `KeyboardInterrupt` lands when the call returns. Here the interrupt
-    is sent 0.2 s into a 1.5 s sleep:
+    A C call that blocks — waiting on a lock, a socket, a pipe — is not interrupted: the
+    `KeyboardInterrupt` lands when the call returns. Here the interrupt is sent 0.2 s into
+    a 1.5 s wait for a lock that nobody releases:
     """)
     b.code("""
     %%interp sleeper --bg nap
-    import time
-    started = time.perf_counter()
-    try:
-        time.sleep(1.5)
-    finally:
-        stopped_after = time.perf_counter() - started
+    import threading
+    gate = threading.Lock()
+    gate.acquire()
+    gate.acquire(timeout=1.5)     # blocks in C for 1.5 s: nobody releases the lock
     """)
     b.code("""
     time.sleep(0.2)
@@ -1354,9 +1356,10 @@ def gotchas():
     b.code("""
     %interp wait nap
     """, RAISES, "interrupted-sleep")
+    b.md("The job's handle `nap` keeps the run's record:")
     b.code("""
-    %%interp sleeper
-    print(f"interrupted 0.2 s in, stopped after {stopped_after:.1f} s")
+    run = nap.results["sleeper"]
+    print(f"interrupted 0.2 s in, stopped after {run.duration:.1f} s ({run.status})")
     """, "sleep-delay")
     b.md("""
     So prefer short timeouts in loops (`q.get(timeout=1)`, `time.sleep(0.1)`) in code you

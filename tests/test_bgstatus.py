@@ -101,6 +101,12 @@ def test_ticker_thread_ends_when_nothing_runs(fast_ticks):
     assert not bgstatus._ticker.running
 
 
+def test_label_is_not_repeated():
+    s = BackgroundStatus("a+b", names=["a", "b"], shell=FakeShell({}))
+    assert s.text().startswith("▶ a+b: running since ")
+    assert BackgroundStatus("job", names=["a", "b"], shell=FakeShell({})).text().startswith("▶ job: running in a, b since")
+
+
 def test_without_a_kernel_prints_start_and_end(capsys):
     class Terminal:
         display_pub = object()  # no set_thread_parent: not a kernel

@@ -174,6 +174,8 @@ def browser():
 class Notebook:
     """A notebook open in JupyterLab in one browser page."""
 
+    PANEL = ".jp-NotebookPanel:visible"
+
     def __init__(self, page, lab, name):
         self.page = page
         self.lab = lab
@@ -181,8 +183,9 @@ class Notebook:
 
     def open(self, timeout=90_000):
         page = self.page
-        page.goto(f"{self.lab.url}/lab/tree/{self.name}?token={self.lab.token}", timeout=timeout)
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout)
+        # ?reset: a fresh workspace (no notebook of an earlier test open beside it)
+        page.goto(f"{self.lab.url}/lab/tree/{self.name}?reset&token={self.lab.token}", timeout=timeout)
+        page.wait_for_selector(f"{self.PANEL} .jp-Cell", timeout=timeout)
         self.dismiss_notifications()
         self.wait_kernel_idle(timeout)
         return self
@@ -197,11 +200,11 @@ class Notebook:
     def wait_kernel_idle(self, timeout=60_000):
         """Until the kernel is connected and idle (the status bar says so)."""
         self.page.wait_for_selector(
-            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+            f"{self.PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
         self.page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(timeout=timeout)
 
     def cell(self, index):
-        return self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
+        return self.page.locator(f"{self.PANEL} .jp-Notebook .jp-Cell").nth(index)
 
     def output(self, index):
         return self.cell(index).locator(".jp-OutputArea")
@@ -250,7 +253,7 @@ def test_lab_runs_a_cell_on_the_interp_kernel(lab, page):
     lab.write_notebook("smoke.ipynb", ["import sys\nprint('hello from', sys.version_info[:2])"])
     nb = Notebook(page, lab, "smoke.ipynb").open()
     nb.run(0)
-    nb.output(0).get_by_text("hello from").wait_for(timeout=30_000)
+    nb.output(0).get_by_text("hello from").wait_for(timeout=60_000)
     kernels = lab.api("/api/kernels")
     assert [k["name"] for k in kernels] == ["interp"]
     nb.screenshot("smoke.png")
@@ -282,7 +285,7 @@ def test_dashboard_interrupts_a_background_loop(lab, page):
     nb = Notebook(page, lab, "dashboard.ipynb").open()
     nb.run(0)
     status = nb.output(0).locator(".interp-bg-status")
-    expect(status).to_contain_text("running in spin since", timeout=30_000)
+    expect(status).to_contain_text("spin: running since", timeout=30_000)
     expect(nb.output(0)).to_contain_text("tick 1", timeout=15_000)
 
     nb.run(1)

@@ -60,7 +60,7 @@ class Widgets:
         return [cid for cid, state in self.models.items() if cls in state.get("_dom_classes", ())]
 
     def children(self, cid):
-        return [c.removeprefix("IPY_MODEL_") for c in self.models[cid].get("children", [])]
+        return [c.removeprefix("IPY_MODEL_") for c in self.models.get(cid, {}).get("children", [])]
 
     def row(self, name, dashboard=None):
         """column -> value of ``name``'s row (in ``dashboard``, or any), or None."""
@@ -141,20 +141,20 @@ def test_dashboard_model_follows_interpreters_and_buttons_work(kernel, widgets):
     # Interrupt, pressed through the comm, stops the job; the row goes back to idle
     w.click(field(w, "spin", "interrupt_button", dash))
     w.wait(lambda: field(w, "spin", "state", dash) == "idle", what="idle after interrupt")
-    assert field(w, "spin", "cells", dash) == "1"
-    assert field(w, "spin", "interrupt_disabled", dash) is True
+    w.wait(lambda: field(w, "spin", "cells", dash) == "1", what="one cell run")
+    w.wait(lambda: field(w, "spin", "interrupt_disabled", dash) is True, what="Interrupt disabled")
     # the bg cell shows the KeyboardInterrupt, in its own cell
     error = kernel.wait_for(bg, lambda m: m["msg_type"] == "error", timeout=15)
     assert error["content"]["ename"] == "KeyboardInterrupt"
     assert "KeyboardInterrupt" in strip_ansi("\n".join(error["content"]["traceback"]))
-    messages = w.models[w.with_class("interp-dashboard-message")[0]]
-    assert messages["value"] == "interrupted spin"
+    w.wait(lambda: any(w.models[m].get("value") == "interrupted spin"
+                       for m in w.with_class("interp-dashboard-message")), what="message")
 
     # Reset: a fresh interpreter under the same name (new id, no cells run)
     old_id = field(w, "spin", "id", dash)
     w.click(field(w, "spin", "reset_button", dash))
     w.wait(lambda: field(w, "spin", "id", dash) not in (None, old_id), what="new id")
-    assert field(w, "spin", "cells", dash) == "0"
+    w.wait(lambda: field(w, "spin", "cells", dash) == "0", what="no cells run")
 
     # Close on a running interpreter interrupts it first; its row goes
     fg = kernel.submit("%%interp spin --bg\nwhile True: pass")
@@ -173,7 +173,7 @@ def test_state_changes_when_an_interpreter_starts_and_stops(kernel, widgets):
     w.wait(lambda: field(w, "fg", "state", dash) == "running", what="running")
     kernel.reply(msg_id)
     w.wait(lambda: field(w, "fg", "state", dash) == "idle", what="idle")
-    assert (field(w, "fg", "time", dash) or "").startswith("last 1.")
+    w.wait(lambda: (field(w, "fg", "time", dash) or "").startswith("last 1."), what="last duration")
 
 
 def test_several_dashboards_and_closing_one(kernel, widgets):
@@ -190,7 +190,9 @@ def test_several_dashboards_and_closing_one(kernel, widgets):
         "before - after"
     )
     assert ex.ok and ex.text == "1", ex.summary()
+    rows = [c for c in w.children(first) if c in w.with_class("interp-row")]
     w.wait(lambda: first in w.closed, what="comm_close of the closed dashboard")
+    w.wait(lambda: all(r in w.closed for r in rows), what="its rows closed too")
     assert kernel.execute("%interp create later").ok
     w.wait(lambda: field(w, "later", "state", second) == "idle", what="the open one still updates")
     assert w.row("later", first) is None

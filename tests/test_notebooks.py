@@ -333,25 +333,41 @@ def _speedups(nb):
     return {k: float(v) for k, v in found.items()}, text
 
 
+def _busy():
+    """True when other programs compete for the CPUs (1-minute load average, ours included)."""
+    return hasattr(os, "getloadavg") and os.getloadavg()[0] > cpus() + 1
+
+
 @pytest.fixture(scope="module")
 def parallel():
     nb = executed("parallel.ipynb")
     for _ in range(PARALLEL_ATTEMPTS - 1):
-        if cpus() < 2 or _speedups(nb)[0].get("isolated interpreters", 0) > MIN_SPEEDUP:
+        if not _speedup_problems(_speedups(nb)[0]):
             break
         nb = execute("parallel.ipynb")  # the machine was busy: measure again
     return nb
+
+
+def _speedup_problems(speedups):
+    problems = []
+    if speedups.get("threads", 0.0) >= 1.4:
+        problems.append("threads should gain nothing on pure Python (one GIL)")
+    if speedups.get("legacy interpreters", 0.0) >= 1.4:
+        problems.append("legacy interpreters share main's GIL: no speed-up expected")
+    if cpus() >= 2 and speedups.get("isolated interpreters", 0.0) <= MIN_SPEEDUP:
+        problems.append(f"isolated interpreters should beat {MIN_SPEEDUP}x on {cpus()} CPUs")
+    return problems
 
 
 def test_parallel_speedup(parallel):
     speedups, text = _speedups(parallel)
     assert "every method computed the same walks: True" in text
     assert set(speedups) == {"threads", "legacy interpreters", "isolated interpreters"}, text
-    assert speedups["threads"] < 1.4, text
-    assert speedups["legacy interpreters"] < 1.4, text
-    if cpus() >= 2:
-        assert speedups["isolated interpreters"] > MIN_SPEEDUP, text
-        assert speedups["isolated interpreters"] > speedups["threads"], text
+    problems = _speedup_problems(speedups)
+    if problems and _busy():
+        pytest.skip(f"other programs kept the CPUs busy (load average {os.getloadavg()[0]:.1f} on {cpus()} CPUs) "
+                    f"through {PARALLEL_ATTEMPTS} runs ({'; '.join(problems)}); last measurement:\n{text}")
+    assert not problems, f"{problems}\n{text}"
 
 
 def test_parallel_serial_run_is_long_enough(parallel):
@@ -435,14 +451,16 @@ def test_gotchas_interrupt(gotchas):
     laps = re.search(r"([\d,]+) laps before the interrupt; still here", stdout(cell(gotchas, "after-interrupt")))
     assert laps and int(laps.group(1).replace(",", "")) > 0
     ename, tb = error(cell(gotchas, "interrupted-sleep"))
-    assert ename == "KeyboardInterrupt" and "time.sleep" in tb
-    stopped = float(re.search(r"stopped after ([\d.]+) s", stdout(cell(gotchas, "sleep-delay"))).group(1))
-    assert stopped >= 1.2  # the blocking C call was not cut short
+    assert ename == "KeyboardInterrupt"
+    text = stdout(cell(gotchas, "sleep-delay"))
+    stopped = float(re.search(r"stopped after ([\d.]+) s \(interrupted\)", text).group(1))
+    assert stopped >= 1.2, text  # the blocking C call was not cut short
 
 
 def test_gotchas_ipython_syntax_hint(gotchas):
     ename, tb = error(cell(gotchas, "ipython-syntax"))
     assert ename == "SyntaxError" and "plain Python" in tb
+    assert "%time sum(range(10))" in tb and "agent.py" not in tb  # the cell's line, none of our frames
 
 
 def test_gotchas_shared_process_state(gotchas):

@@ -181,11 +181,28 @@ def test_interrupt_when_idle_is_harmless(worker):
     assert worker.run("1 + 1").value_repr == "2"
 
 
-def test_interrupt_a_sleep(worker):
-    job = worker.submit("import time\ntime.sleep(0.5)\n'not reached'")
-    time.sleep(0.1)
+def test_interrupt_cuts_a_long_sleep_short(worker):
+    job = worker.submit("import time\ntime.sleep(30)\n'not reached'")
+    time.sleep(0.2)
+    t0 = time.perf_counter()
     worker.interrupt()
-    assert job.wait(5).status == "interrupted"
+    result = job.wait(5)
+    assert result is not None and result.status == "interrupted"
+    assert time.perf_counter() - t0 < 1.0
+    assert "agent.py" not in result.error.traceback and "line 2" in result.error.traceback
+    assert worker.run("import time\nt = time.perf_counter(); time.sleep(0.05); time.perf_counter() - t >= 0.05") \
+        .value_repr == "True"
+
+
+def test_interrupted_input_shows_no_frames_of_ours(worker):
+    job = worker.submit("input('?')", on_input=lambda prompt, password: time.sleep(0.5) or "late")
+    time.sleep(0.2)
+    worker.interrupt()
+    result = job.wait(5)
+    assert result.status == "interrupted"
+    assert "interp_kernel" not in result.error.traceback
+    time.sleep(0.5)  # the late answer arrives now and must not feed the next input()
+    assert worker.run("input()", on_input=lambda prompt, password: "fresh").value_repr == "'fresh'"
 
 
 def test_push_pull_of_a_dict_is_pickled(worker):
