@@ -241,6 +241,9 @@ def _machine_line(meta):
     commit = meta.get("git_commit")
     dirty = " (uncommitted product changes)" if meta.get("product_tree_dirty") else ""
     quick = " **quick run (few repetitions)**" if meta.get("quick") else ""
+    if meta.get("PYTHONDONTWRITEBYTECODE"):
+        quick += (" PYTHONDONTWRITEBYTECODE was set: no `.pyc` is written, so every new interpreter compiles "
+                  "the agent's modules from source.")
     return (f"**Python {meta['python']}** ({meta.get('executable')}) — {meta['time_utc']}, {meta['cores']} cores "
             f"({meta.get('cpu') or 'cpu ?'}), {meta.get('memory_gib')} GiB, Linux {meta.get('kernel_release')}; "
             f"{load}; run took {meta.get('duration_s')} s; commit {commit}{dirty}; {pkgs}.{quick}")
@@ -302,11 +305,11 @@ def write_svg(result, path):
             y += bar_h + gap
         if line:
             x = label_w + scale(line)
-            parts.append(f'<line x1="{x:.1f}" y1="{y0 - 3}" x2="{x:.1f}" y2="{y - gap + 3}" stroke="{LINE}" '
+            parts.append(f'<line x1="{x:.1f}" y1="{y0 - 3}" x2="{x:.1f}" y2="{y + 10}" stroke="{LINE}" '
                          f'stroke-width="2" stroke-dasharray="5,3"/>')
-            parts.append(f'<text x="{x + 3:.1f}" y="{y0 - 5}" class="t">{html.escape(chart.get("line_label") or "")}'
+            parts.append(f'<text x="{x + 3:.1f}" y="{y + 8}" class="t">{html.escape(chart.get("line_label") or "")}'
                          f'</text>')
-        y += 14
+        y += 20
     height = y + 30
     title = (f"interp_kernel benchmarks — Python {meta['python']}, {meta['cores']} cores, {meta['time_utc']}"
              + (" (quick run)" if meta.get("quick") else ""))

@@ -87,15 +87,13 @@ class Family:
         elif op == "<=":
             met = value <= limit
             diff = value - limit
-            rel = (value / limit) if limit else float("inf")
-            margin = (f"met by {fmt(-diff, unit)} ({rel:.2f}× the limit)" if met
-                      else f"missed by {fmt(diff, unit)} ({rel:.2f}× the limit)")
+            margin = (f"{fmt(-diff, unit)} under the limit" if met
+                      else f"missed by {fmt(diff, unit)} ({value / limit:.2f}× the limit)")
         else:
             met = value >= limit
             diff = value - limit
-            rel = value / limit if limit else float("inf")
-            margin = (f"met by {fmt(diff, unit)} ({rel:.2f}× the target)" if met
-                      else f"missed by {fmt(-diff, unit)} (reached {rel:.0%} of the target)")
+            margin = (f"{fmt(diff, unit)} above the target" if met
+                      else f"missed by {fmt(-diff, unit)} (reached {value / limit:.0%} of the target)")
         self.targets.append({"text": text, "value": value, "op": op, "limit": limit, "unit": unit, "met": met,
                              "margin": margin, "headline": headline})
 
@@ -196,6 +194,7 @@ def machine_info():
         "platform": sys.platform,
         "kernel_release": os.uname().release,
         "packages": versions,
+        "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE"),
         "git_commit": commit,
         "product_tree_dirty": dirty,
     }

@@ -5,16 +5,15 @@ serial, in 2 threads, in 2 interpreters (`%%interp a b`), on 2 ipyparallel engin
 (`%%pxall`, both through the `interp` kernel, timed from the client as cell round trips)
 and in multiprocessing pools (spawn and fork) from the driver process, pools and
 engines already started. Speed-up = serial time / parallel time of the same 2 units;
-the kernel's variants are divided into the kernel's serial cell, the pools into a
-serial run in the driver.
+the kernel's variants are divided into the kernel's serial cell, the library's into a
+serial run in the driver, the pools (run in a helper process: see bench_procs.py) into a
+serial run in that helper.
 """
 
-import multiprocessing
 import os
-import threading
 import time
 
-import bench_work
+from bench_procs import run_helper
 from bench_work import WORK_SOURCE, work
 from harness import Family
 
@@ -51,39 +50,30 @@ def run(ctx):
     for code in cells.values():
         k.execute(code.replace(str(n), "1000"), check=True)
 
-    pools = {}
-    for method in ("spawn", "fork"):
-        pool = multiprocessing.get_context(method).Pool(2)
-        pool.map(bench_work.work, [1000, 1000], chunksize=1)
-        pools[method] = pool
     manager = ctx.manager
     for name in ("pa", "pb"):
         manager.session(name).run(WORK_SOURCE)
 
-    samples = {key: [] for key in list(cells) + ["local", "spawn", "fork", "run_many"]}
+    samples = {key: [] for key in list(cells) + ["run_many", "lib_serial"]}
     for i in range(reps):
         for key, code in cells.items():
             samples[key].append(k.execute(code, check=True).elapsed)
         t0 = time.perf_counter()
-        work(n), work(n)
-        samples["local"].append(time.perf_counter() - t0)
-        for method, pool in pools.items():
-            t0 = time.perf_counter()
-            pool.map(bench_work.work, [n, n], chunksize=1)
-            samples[method].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
         results = manager.run_many(["pa", "pb"], f"work({n})")
         samples["run_many"].append(time.perf_counter() - t0)
         assert all(r.ok for r in results.values()), results
-    for pool in pools.values():
-        pool.terminate()
-        pool.join()
+        t0 = time.perf_counter()
+        work(n), work(n)
+        samples["lib_serial"].append(time.perf_counter() - t0)
+    # multiprocessing runs in a helper process: forking this one (it has interpreters) crashes
+    samples.update(run_helper("pool", n=n, reps=reps))
 
     serial = fam.add("serial, plain cell (interp kernel)", samples["serial"], key="serial")["median"]
-    local = fam.add("serial, driver process", samples["local"], key="local")["median"]
+    lib_serial = fam.add("serial, driver process", samples["lib_serial"], key="lib_serial")["median"]
+    local = fam.add("serial, pool helper process", samples["local"], key="local")["median"]
     rows = [
         ("interp", "2 interpreters `%%interp a b`", True, serial),
-        ("run_many", "2 interpreters, library `Manager.run_many`", True, local),
+        ("run_many", "2 interpreters, library `Manager.run_many`", True, lib_serial),
         ("threads", "2 threads, plain cell", False, serial),
         ("px", "2 ipyparallel engines `%%pxall`", False, serial),
         ("spawn", "multiprocessing Pool(2), spawn (started)", False, local),

@@ -8,12 +8,9 @@ and the first run. Each is closed again outside the timing. Others: multiprocess
 subprocess, and an ipyparallel engine launched until the controller has registered it.
 """
 
-import multiprocessing
-import subprocess
-import sys
 import time
 
-import bench_work
+from bench_procs import run_helper
 from harness import Family
 
 
@@ -43,25 +40,17 @@ def run(ctx):
         lib_run.append(t2 - t1)
         manager.close(name)
 
-    procs = {}
-    for method in ("fork", "forkserver", "spawn"):
-        mp = multiprocessing.get_context(method)
-        p = mp.Process(target=bench_work.noop)  # warm-up (starts the fork server)
-        p.start()
-        p.join()
-        samples = []
-        for _ in range(reps if method != "spawn" else max(3, reps // 2)):
-            t0 = time.perf_counter()
-            p = mp.Process(target=bench_work.noop)
-            p.start()
-            p.join()
-            samples.append(time.perf_counter() - t0)
-        procs[method] = samples
-    sub = []
-    for _ in range(max(3, reps // 2)):
+    import _interpreters
+
+    raw = []
+    for _ in range(reps):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        sub.append(time.perf_counter() - t0)
+        iid = _interpreters.create(_interpreters.new_config("isolated"))
+        raw.append(time.perf_counter() - t0)
+        _interpreters.destroy(iid)
+
+    procs = run_helper("start", reps=reps)  # a helper process: forking this one would crash
+    sub = procs["subprocess"]
 
     fam.add("`%%interp fresh` cell in a new interpreter (interp kernel)", kernel_cell, ours=True, scale=1e3,
             key="kernel")
@@ -69,6 +58,7 @@ def run(ctx):
     fam.add("library: `session(name)` + first `run('pass')`", lib_total, ours=True, scale=1e3, key="lib")
     fam.add("  of which `session(name)`: create + agent ready", lib_create, ours=True, scale=1e3, key="lib_create")
     fam.add("  of which the first `run('pass')`", lib_run, ours=True, scale=1e3, key="lib_run")
+    fam.add("  floor: bare `_interpreters.create()` (isolated)", raw, scale=1e3, key="raw_create")
     fam.add("multiprocessing fork: start + join", procs["fork"], scale=1e3, key="fork")
     fam.add("multiprocessing forkserver: start + join", procs["forkserver"], scale=1e3, key="forkserver")
     fam.add("multiprocessing spawn: start + join", procs["spawn"], scale=1e3, key="spawn")

@@ -8,10 +8,9 @@ multiprocessing pool workers (spawn, fork) and of a whole idle stock ipykernel. 
 counts pages shared with the parent.
 """
 
-import multiprocessing
 import time
 
-import bench_work
+from bench_procs import run_helper
 from harness import Family
 
 COUNT = 10
@@ -52,17 +51,11 @@ def run(ctx):
                   n=len(mems))
         fam.value("ipyparallel engine process: USS", sorted(m[1] for m in mems)[len(mems) // 2], key="engine_uss",
                   n=len(mems))
+    workers = run_helper("memory")  # pools live in a helper process (forking this one would crash)
     for method in ("spawn", "fork"):
-        pool = multiprocessing.get_context(method).Pool(2)
-        pids = pool.map(bench_work.pid, [0, 1], chunksize=1)
-        time.sleep(0.3)
-        mems = [_mem(p) for p in set(pids)]
-        pool.terminate()
-        pool.join()
-        fam.value(f"multiprocessing {method} worker: RSS", max(m[0] for m in mems), key=f"{method}_rss",
-                  n=len(mems))
-        fam.value(f"multiprocessing {method} worker: USS", max(m[1] for m in mems), key=f"{method}_uss",
-                  n=len(mems))
+        w = workers[method]
+        fam.value(f"multiprocessing {method} worker: RSS", w["rss"], key=f"{method}_rss", n=w["n"])
+        fam.value(f"multiprocessing {method} worker: USS", w["uss"], key=f"{method}_uss", n=w["n"])
     rss, uss = _mem(ctx.stock.pid)
     fam.value("idle stock python3 ipykernel process: RSS", rss, key="stock_rss")
     fam.value("idle stock python3 ipykernel process: USS", uss, key="stock_uss")

@@ -8,11 +8,11 @@ References: a multiprocessing Pipe to a forked process, and queue.SimpleQueue to
 thread of the same interpreter.
 """
 
-import multiprocessing
 import queue
 import threading
 import time
 
+from bench_procs import run_helper
 from harness import Family
 
 
@@ -25,11 +25,6 @@ def _pingpong(put, get, rounds, warm):
         if i >= warm:
             samples.append(time.perf_counter() - t0)
     return samples
-
-
-def _pipe_echo(conn):
-    while (x := conn.recv()) is not None:
-        conn.send(x)
 
 
 def _thread_echo(a, b):
@@ -60,12 +55,7 @@ def run(ctx):
     qa.put(None)
     job.wait(10)
 
-    parent, child = multiprocessing.get_context("fork").Pipe()
-    proc = multiprocessing.get_context("fork").Process(target=_pipe_echo, args=(child,))
-    proc.start()
-    pipe = _pingpong(parent.send, parent.recv, rounds, 200)
-    parent.send(None)
-    proc.join(10)
+    pipe = run_helper("pipe", rounds=rounds)  # forked from a helper: forking this process would crash
 
     a, b = queue.SimpleQueue(), queue.SimpleQueue()
     thread = threading.Thread(target=_thread_echo, args=(a, b))

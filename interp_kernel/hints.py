@@ -7,6 +7,9 @@ subinterpreters (by the agent) and on the main side alike.
 import re
 
 _REFUSED = re.compile(r"module (\S+) does not support loading in subinterpreters")
+_ONCE_PER_PROCESS = re.compile(
+    r"one interpreter per process|once per process|more than once per process|Interpreter change detected"
+)
 _IPYTHON_LINE = re.compile(r"^\s*(%%?[A-Za-z_]\w*|!\S)", re.MULTILINE)
 
 
@@ -23,6 +26,15 @@ def refused_module_hint(module):
     )
 
 
+def once_per_process_hint():
+    """Why a module that loads only once per process failed in this interpreter."""
+    return (
+        "hint: this extension module can be loaded by only one interpreter per process, and "
+        "another interpreter (often main, e.g. through the kernel itself) already loaded it. "
+        "Use it from that interpreter, or move the work into a process pool."
+    )
+
+
 def hint_for(ename, evalue, code=""):
     """A one-paragraph hint for a known failure, or None.
 
@@ -32,6 +44,8 @@ def hint_for(ename, evalue, code=""):
         match = _REFUSED.search(evalue or "")
         if match:
             return refused_module_hint(match.group(1))
+        if _ONCE_PER_PROCESS.search(evalue or ""):
+            return once_per_process_hint()
     if ename in ("SyntaxError", "IndentationError") and code and _IPYTHON_LINE.search(code):
         return (
             "hint: the body of an %%interp cell is plain Python: IPython syntax such as "

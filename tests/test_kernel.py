@@ -336,7 +336,9 @@ def test_interrupt_several_targets(kernel):
 
 
 def test_interrupt_of_a_blocking_call_hands_the_cell_to_the_background(kernel):
-    msg_id = kernel.submit("%%interp nap\nimport time\nprint('napping', flush=True)\ntime.sleep(3.5)\n'woke'")
+    # Event.wait blocks in C where no interrupt can reach it (time.sleep, by contrast, is cut short)
+    msg_id = kernel.submit("%%interp nap\nimport threading\nprint('napping', flush=True)\n"
+                           "threading.Event().wait(3.5)\n'woke'")
     kernel.wait_for(msg_id, lambda m: m["msg_type"] == "stream" and "napping" in m["content"]["text"])
     sent = time.monotonic()
     kernel.interrupt()
@@ -346,7 +348,7 @@ def test_interrupt_of_a_blocking_call_hands_the_cell_to_the_background(kernel):
     assert "background" in error["content"]["evalue"] and len(error["content"]["traceback"]) == 1
     kernel.wait_idle(msg_id)  # (a request sent before the error's reply would be aborted)
     waited = kernel.execute("%interp wait nap --timeout 10")
-    # the pending KeyboardInterrupt lands when the sleep returns
+    # the pending KeyboardInterrupt lands when the wait returns
     assert waited.error["ename"] == "KeyboardInterrupt", waited.summary()
     assert kernel.execute("%%interp nap\n1").text == "1"
 

@@ -455,6 +455,9 @@ def test_gotchas_interrupt(gotchas):
     text = stdout(cell(gotchas, "sleep-delay"))
     stopped = float(re.search(r"stopped after ([\d.]+) s \(interrupted\)", text).group(1))
     assert stopped >= 1.2, text  # the blocking C call was not cut short
+    text = stdout(cell(gotchas, "sleep-interrupted"))
+    stopped = float(re.search(r"stopped after ([\d.]+) s \(interrupted\)", text).group(1))
+    assert stopped < 5, text  # time.sleep is cut short
 
 
 def test_gotchas_ipython_syntax_hint(gotchas):

@@ -377,3 +377,19 @@ def test_interrupt_a_blocking_queue_get(manager):
     assert job.wait(5).status == "interrupted"
     assert time.perf_counter() - t0 < 1.0
     assert w.run("1").ok
+
+
+@pytest.mark.parametrize("message", [
+    "Interpreter change detected - this module can only be loaded into one interpreter per process.",
+    "module 'curses' can only be loaded once per process",
+    "cannot load module more than once per process",
+])
+def test_hint_for_modules_loadable_once_per_process(message):
+    from interp_kernel.hints import hint_for
+    assert "only one interpreter per process" in hint_for("ImportError", message)
+
+
+def test_no_hint_for_other_errors():
+    from interp_kernel.hints import hint_for
+    assert hint_for("ImportError", "No module named 'nothere'") is None
+    assert hint_for("ValueError", "x") is None
