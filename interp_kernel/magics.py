@@ -884,7 +884,8 @@ class InterpMagics(Magics):
             if args.bg:
                 self.shell.user_ns[args.bg] = job
             job._start()
-            return job
+            # the live status line shows the job; a repr here would say "running" forever
+            return None if status is not None else job
         if not self._wait(jobs, target):
             # the cell did not stop (blocked in a C call?): it goes on in the background
             handle = "+".join(names)
