@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	touch $@
 
 core: setup
-	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
 
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
@@ -53,8 +53,7 @@ bench: setup
 	$(PY) benchmarks/core_pingpong.py
 
 lab: setup
-	$(PY) -m pip install -q jupyterlab
-	$(VENV)/bin/jupyter lab notebooks/tour.ipynb
+	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/tour.ipynb
 
 demo: setup
 	$(PY) -m interp_kernel.demo notebooks/tour.ipynb

@@ -181,7 +181,7 @@ def write_markdown(results_dir, path):
         w(h)
         w(s)
         for row in fam["rows"]:
-            label = html.escape(row["label"]).replace("|", "\\|")
+            label = html.escape(row["label"], quote=False).replace("|", "\\|")
             if row["ours"]:
                 label = f"**{label}**"
             line = f"| {label} | {_cell(row)} | {fmt(row['p90'], row['unit']) if row.get('p90') is not None else ''} " \

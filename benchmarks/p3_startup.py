@@ -54,11 +54,11 @@ def run(ctx):
 
     fam.add("`%%interp fresh` cell in a new interpreter (interp kernel)", kernel_cell, ours=True, scale=1e3,
             key="kernel")
-    fam.add("  (plain cell in the same rounds, for reference)", kernel_plain, scale=1e3, key="plain")
+    fam.add("↳ a plain cell in the same rounds, for reference", kernel_plain, scale=1e3, key="plain")
     fam.add("library: `session(name)` + first `run('pass')`", lib_total, ours=True, scale=1e3, key="lib")
-    fam.add("  of which `session(name)`: create + agent ready", lib_create, ours=True, scale=1e3, key="lib_create")
-    fam.add("  of which the first `run('pass')`", lib_run, ours=True, scale=1e3, key="lib_run")
-    fam.add("  floor: bare `_interpreters.create()` (isolated)", raw, scale=1e3, key="raw_create")
+    fam.add("↳ of which `session(name)`: create + agent ready", lib_create, ours=True, scale=1e3, key="lib_create")
+    fam.add("↳ of which the first `run('pass')`", lib_run, ours=True, scale=1e3, key="lib_run")
+    fam.add("↳ floor: a bare `_interpreters.create()` (isolated)", raw, scale=1e3, key="raw_create")
     fam.add("multiprocessing fork: start + join", procs["fork"], scale=1e3, key="fork")
     fam.add("multiprocessing forkserver: start + join", procs["forkserver"], scale=1e3, key="forkserver")
     fam.add("multiprocessing spawn: start + join", procs["spawn"], scale=1e3, key="spawn")

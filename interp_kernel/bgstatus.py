@@ -19,6 +19,8 @@ import threading
 import time
 import uuid
 
+from interp_kernel.units import format_duration
+
 __all__ = ["BackgroundStatus"]
 
 _STYLE = {
@@ -30,16 +32,6 @@ _STYLE = {
 _WORDS = {"ok": "done", "error": "failed", "interrupted": "interrupted", "running": "running"}
 
 
-def _duration(seconds):
-    if seconds < 1:
-        return f"{seconds * 1e3:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 120:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class BackgroundStatus:
@@ -145,12 +137,12 @@ class BackgroundStatus:
         if self.status == "running":
             now = time.perf_counter() if now is None else now
             since = time.strftime("%H:%M:%S", time.localtime(self.started_wall))
-            elapsed = _duration(max(now - self.started, 0.0))
+            elapsed = format_duration(max(now - self.started, 0.0))
             return f"{icon} {self.label}: running{where} since {since} ({elapsed}) · {lines}"
         word = _WORDS[self.status]
         prep = "in" if self.status == "ok" else "after"
         detail = f" · {self.detail}" if self.detail else ""
-        return f"{icon} {self.label}: {word}{where} {prep} {_duration(self.duration)} · {lines}{detail}"
+        return f"{icon} {self.label}: {word}{where} {prep} {format_duration(self.duration)} · {lines}{detail}"
 
     def bundle(self, now=None):
         """The MIME bundle of the line (text/plain and text/html)."""

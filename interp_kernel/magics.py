@@ -31,6 +31,7 @@ from IPython.core.magic_arguments import (
 
 from interp_kernel.errors import InterpError
 from interp_kernel.session import CONFIGS
+from interp_kernel.units import format_duration
 
 _MANAGER_ATTR = "_interp_manager"
 _MAGICS_ATTR = "_interp_magics"
@@ -223,14 +224,6 @@ class InterpTable:
         return "\n".join(lines)
 
 
-def _duration(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
 
 
 # -- where output goes --------------------------------------------------------------
@@ -939,7 +932,7 @@ class InterpMagics(Magics):
             if state == "running" and self.bg_state(session):
                 state = "bg"
             rows.append((session.name, session.id, session.config, state, session.cells_run,
-                         _duration(session.last_duration)))
+                         format_duration(session.last_duration)))
         return InterpTable(rows)
 
     def _cmd_create(self, args):

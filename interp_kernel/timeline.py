@@ -24,6 +24,8 @@ import threading
 import time
 import weakref
 
+from interp_kernel.units import format_duration
+
 __all__ = [
     "ActivityRecorder",
     "MainCells",
@@ -663,9 +665,9 @@ def timeline_svg(records, *, now=None, width=800, activity=None, configs=None, l
         color = COLORS.get(status, _UNKNOWN_COLOR)
         duration = end - start
         segs = busy.get(r.job)
-        tip = f"{r.session} · {r.label or '(empty cell)'}\n{_fmt_duration(duration)} · {status}"
+        tip = f"{r.session} · {r.label or '(empty cell)'}\n{format_duration(duration)} · {status}"
         if r.job in cpu_used:
-            tip += f" · CPU {_fmt_duration(cpu_used[r.job])} ({100 * cpu_used[r.job] / max(duration, 1e-9):.0f}%)"
+            tip += f" · CPU {format_duration(cpu_used[r.job])} ({100 * cpu_used[r.job] / max(duration, 1e-9):.0f}%)"
         cpu_attr = f' data-cpu="{cpu_used[r.job]:.6f}"' if r.job in cpu_used else ""
         add(
             f'<g class="interp-run run-{_esc(status)}" data-lane="{_esc(r.session)}" data-job="{_esc(str(r.job))}">'
@@ -771,18 +773,6 @@ def _tick_label(t, step):
     return f"{t * 1000:g} ms"
 
 
-def _fmt_duration(seconds):
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    if seconds < 120:
-        return f"{seconds:.2f} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 120:
-        return f"{int(minutes)} min {secs:.0f} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{int(hours)} h {int(minutes)} min"
 
 
 def _truncate(text, n):

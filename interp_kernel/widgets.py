@@ -19,6 +19,8 @@ import time
 
 import ipywidgets as widgets
 
+from interp_kernel.units import format_duration
+
 __all__ = ["Dashboard"]
 
 STATE_COLORS = {
@@ -52,20 +54,6 @@ def _close(widget):
     widget.close()
 
 
-def _duration(seconds):
-    if seconds is None:
-        return "-"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 120:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class _Row:
@@ -127,9 +115,9 @@ class _Row:
         current = session.current
         started = getattr(current, "started", 0.0) if current is not None else 0.0
         if state in ("running", "background") and started:
-            text = f"running {_duration(max(now - started, 0.0))}"
+            text = f"running {format_duration(max(now - started, 0.0))}"
         elif session.last_duration is not None:
-            text = f"last {_duration(session.last_duration)}"
+            text = f"last {format_duration(session.last_duration)}"
         else:
             text = "-"
         labels["time"].value = text

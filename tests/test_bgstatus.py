@@ -87,7 +87,7 @@ def test_failed_and_interrupted(status, word):
     s = BackgroundStatus("j", shell=shell).start()
     s.finish(status, 75.0, detail="KeyboardInterrupt")
     text = shell.display_pub.messages[-1]["data"]["text/plain"]
-    assert text.endswith(f"j: {word} after 75.0 s · 0 lines printed · KeyboardInterrupt")
+    assert text.endswith(f"j: {word} after 75.00 s · 0 lines printed · KeyboardInterrupt")
 
 
 def test_ticker_thread_ends_when_nothing_runs(fast_ticks):
@@ -115,4 +115,4 @@ def test_without_a_kernel_prints_start_and_end(capsys):
     s.line_printed(2)
     s.finish("ok", 0.25)
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and "running" in out[0] and out[1] == "✔ j: done in 250 ms · 2 lines printed"
+    assert len(out) == 2 and "running" in out[0] and out[1] == "✔ j: done in 250.0 ms · 2 lines printed"

@@ -246,7 +246,10 @@ def test_bg_output_lands_in_the_starting_cell(kernel):
     assert reply["content"]["status"] == "ok"
     kernel.wait_idle(start_id)
     started = kernel.messages(start_id)
-    assert any("job" in str(m["content"].get("data", {})) for m in started if m["msg_type"] == "execute_result")
+    # the starting cell shows the job's live status line (not a repr that would stay "running")
+    assert any("bgw" in str(m["content"].get("data", {})) and "running" in str(m["content"].get("data", {}))
+               for m in started if m["msg_type"] == "display_data"), started
+    assert not [m for m in started if m["msg_type"] == "execute_result"]
 
     other = kernel.execute("import time\ntime.sleep(1.0)\nprint('main cell')")
     assert other.stdout == "main cell\n"
