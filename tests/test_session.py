@@ -393,3 +393,14 @@ def test_no_hint_for_other_errors():
     from interp_kernel.hints import hint_for
     assert hint_for("ImportError", "No module named 'nothere'") is None
     assert hint_for("ValueError", "x") is None
+
+
+def test_process_exits_cleanly_without_an_explicit_shutdown(tmp_path):
+    import subprocess
+    import sys
+    script = ("from interp_kernel import Manager\n"
+              "m = Manager()\nm.session('a').run('1')\nm.session('b').submit('while True: pass')\n"
+              "print('exiting')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "exiting\n" and "Fatal" not in done.stderr
