@@ -123,10 +123,11 @@ def write_markdown(results_dir, path):
     for key in sorted(fams):
         fam = fams[key]
         summary = fam.get("summary") or {"ours": [], "others": []}
-        ours = "<br>".join(f"{_short(r['label'])}: **{_cell(r)}**" for r in
+        names = summary.get("short") or {}
+        ours = "<br>".join(f"{names.get(r['key']) or _short(r['label'])}: **{_cell(r)}**" for r in
                            (_row(fam, k) for k in summary["ours"]) if r)
-        theirs = "<br>".join(f"{_short(r['label'])}: {_cell(r)}" for r in
-                             (_row(fam, k) for k in summary["others"]) if r)
+        theirs = "<br>".join(f"{names.get(r['key']) or _short(r['label'])}: {_cell(r)}" for r in
+                             (_row(fam, k) for k in summary["others"]) if r and r["median"] is not None)
         targets = [t for t in fam["targets"] if t.get("headline", True)]
         for i, t in enumerate(targets or [None]):
             first = i == 0

@@ -100,9 +100,9 @@ class Family:
     def note(self, text):
         self.notes.append(text)
 
-    def headline(self, ours, others):
-        """The rows the summary table shows for this measure."""
-        self.summary = {"ours": list(ours), "others": list(others)}
+    def headline(self, ours, others, short=None):
+        """The rows the summary table shows for this measure (``short``: key -> short label)."""
+        self.summary = {"ours": list(ours), "others": list(others), "short": dict(short or {})}
 
     def plot(self, keys, line=None, line_label=None):
         """The rows the SVG chart shows (all in one unit), with an optional target line."""

@@ -59,7 +59,8 @@ def run(ctx):
     fam.target("`%%interp` ≤ plain cell + 1 ms (median overhead)", interp - plain, "<=", 1.0, "ms")
     if cluster is not None:
         fam.target("`%%interp` ≥ 5× faster than `%%px`", fam.row("px")["median"] / interp, ">=", 5.0, "×")
-    fam.headline(["interp"], ["plain", "stock", "px"])
+    fam.headline(["interp"], ["plain", "stock", "px"],
+                 {"interp": "`%%interp w`", "plain": "plain cell", "stock": "stock ipykernel", "px": "`%%px`"})
     fam.plot(["interp", "plain", "stock", "px", "lib", "px_api"], plain + 1.0, "plain + 1 ms")
     fam.note("Round trip = client sends execute_request until it has the execute_reply and the idle status. "
              "Most of a plain cell's time is ipykernel's own message handling (the stock kernel shows the same), "

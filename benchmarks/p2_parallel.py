@@ -91,7 +91,9 @@ def run(ctx):
                   p90=speedups[0], n=len(speedups), samples=[round(x, 3) for x in speedups])
     fam.target(f"2 interpreters ≥ 1.85× over serial ({cores} cores)", fam.row("speedup_interp")["median"],
                ">=", 1.85, "×")
-    fam.headline(["speedup_interp"], ["speedup_threads", "speedup_px", "speedup_spawn", "speedup_fork"])
+    fam.headline(["speedup_interp"], ["speedup_threads", "speedup_px", "speedup_spawn", "speedup_fork"],
+                 {"speedup_interp": "`%%interp a b`", "speedup_threads": "2 threads",
+                  "speedup_px": "2 engines `%%pxall`", "speedup_spawn": "Pool(2) spawn", "speedup_fork": "Pool(2) fork"})
     fam.plot(["speedup_interp", "speedup_run_many", "speedup_threads", "speedup_px", "speedup_spawn",
               "speedup_fork"], 1.85, "target 1.85×")
     fam.note(f"N = {n:,} iterations per unit; {reps} repetitions of each, interleaved. "

@@ -67,7 +67,9 @@ def run(ctx):
         fam.add("ipyparallel engine: launch until registered", ctx.cluster.engine_starts, scale=1e3, key="engine")
         fam.note("Engine starts: the first sample is the cluster start (controller + 1 engine), "
                  "the others are engines added to the running controller.")
-    fam.headline(["kernel"], ["fork", "spawn", "subprocess", "engine"])
+    fam.headline(["kernel", "lib"], ["fork", "spawn", "subprocess", "engine"],
+                 {"kernel": "`%%interp fresh` cell", "lib": "library", "fork": "fork", "spawn": "spawn",
+                  "subprocess": "`python -c pass`", "engine": "ipyparallel engine"})
     fam.plot(["kernel", "lib", "fork", "forkserver", "spawn", "subprocess", "engine"], 15.0, "target 15 ms")
     fam.target("first cell in a new interpreter ≤ 15 ms (through the kernel)", fam.row("kernel")["median"],
                "<=", 15.0, "ms")

@@ -87,7 +87,10 @@ def run(ctx):
         except KeyError:
             continue
         fam.value(f"throughput: {label}", size / (row["median"] / 1e3), ours=ours, unit="MB/s", key=f"rate_{key}")
-    fam.headline(["mv", "rate_bytes", "rate_pull"], ["ipp_mv", "rate_ipp_bytes", "rate_ipp_pull"])
+    fam.headline(["mv", "rate_bytes", "rate_pull"], ["ipp_mv", "rate_ipp_bytes", "rate_ipp_pull", "rate_floor_list"],
+                 {"mv": "memoryview push", "rate_bytes": "bytes push", "rate_pull": "list pull",
+                  "ipp_mv": "ipyparallel memoryview push", "rate_ipp_bytes": "ipyparallel bytes push",
+                  "rate_ipp_pull": "ipyparallel list pull", "rate_floor_list": "pickle alone, list"})
     fam.plot(["mv", "bytes", "pull", "ipp_mv", "ipp_bytes", "ipp_pull"], 1.0, "1 ms")
     fam.note("The floor rows are the ceiling of any pickle-based transport on this machine: for the list, "
              "rebuilding 10⁶ int objects costs far more than moving its 4.9 MB, so ≥ 500 MB/s of pickle is out "

@@ -65,7 +65,9 @@ def run(ctx):
                   key=f"lost_{key}", n=reps)
     ratio = fam.row("interp")["median"] / fam.row("plain")["median"]
     fam.value("ratio `%%interp` / plain cell", ratio, ours=True, unit="×", key="ratio")
-    fam.headline(["interp", "lost_interp"], ["plain", "stock", "px"])
+    fam.headline(["interp", "lost_interp"], ["plain", "stock", "px"],
+                 {"interp": "`%%interp w`", "lost_interp": "lost", "plain": "plain cell", "stock": "stock ipykernel",
+                  "px": "`%%px`"})
     fam.plot(["interp", "plain", "stock", "px"], 2 * fam.row("plain")["median"], "2 × plain")
     fam.target("`%%interp` ≤ 2× a plain cell", ratio, "<=", 2.0, "×")
     fam.target("0 lines lost", max(lost["interp"]), "<=", 0, "lines")

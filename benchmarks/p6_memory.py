@@ -59,7 +59,9 @@ def run(ctx):
     rss, uss = _mem(ctx.stock.pid)
     fam.value("idle stock python3 ipykernel process: RSS", rss, key="stock_rss")
     fam.value("idle stock python3 ipykernel process: USS", uss, key="stock_uss")
-    fam.headline(["rss"], ["engine_rss", "engine_uss", "spawn_uss", "fork_uss"])
+    fam.headline(["rss"], ["engine_rss", "engine_uss", "spawn_uss", "fork_uss"],
+                 {"rss": "RSS per interpreter", "engine_rss": "engine RSS", "engine_uss": "engine USS",
+                  "spawn_uss": "spawn worker USS", "fork_uss": "fork worker USS"})
     fam.plot(["rss", "uss", "engine_rss", "engine_uss", "spawn_rss", "spawn_uss", "fork_rss", "fork_uss",
               "stock_rss"], 5.0, "target 5 MB")
     fam.target("RSS per idle interpreter ≤ 5 MB", fam.row("rss")["median"], "<=", 5.0, "MB")

@@ -68,7 +68,9 @@ def run(ctx):
     fam.add("stdlib-style polling `interpreters.Queue`, main ↔ interpreter", polling, scale=1e6, key="polling")
     fam.add("multiprocessing Pipe, main ↔ forked process", pipe, scale=1e6, key="pipe")
     fam.add("queue.SimpleQueue, main ↔ thread (same interpreter)", threaded, scale=1e6, key="thread")
-    fam.headline(["named"], ["polling", "pipe", "thread"])
+    fam.headline(["named"], ["polling", "pipe", "thread"],
+                 {"named": "named queue", "polling": "polling `interpreters.Queue`", "pipe": "mp Pipe (fork)",
+                  "thread": "thread SimpleQueue"})
     fam.plot(["named", "polling", "pipe", "thread"], 100.0, "target 100 µs")
     fam.target("named-queue round trip ≤ 100 µs (median)", fam.row("named")["median"], "<=", 100.0, "µs")
     return fam

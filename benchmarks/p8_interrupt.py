@@ -90,7 +90,9 @@ def run(ctx):
         fam.add(f"{labels[key]}: interrupt → idle", idle[key], ours=key == "interp", scale=1e3,
                 key=f"{key}_idle")
     fam.add("library: `Session.interrupt()` → job result", lib, ours=True, scale=1e3, key="lib")
-    fam.headline(["interp"], ["plain", "stock", "px", "px_idle"])
+    fam.headline(["interp"], ["plain", "stock", "px", "px_idle"],
+                 {"interp": "`%%interp w` → error", "plain": "plain cell → error", "stock": "stock ipykernel → error",
+                  "px": "`%%px` → error", "px_idle": "`%%px` → idle"})
     fam.plot(["interp", "plain", "stock", "px", "px_idle", "lib"], 50.0, "target 50 ms")
     value = fam.row("interp")["median"] if err["interp"] else None
     fam.target("`%%interp` interrupt → error ≤ 50 ms", value, "<=", 50.0, "ms")

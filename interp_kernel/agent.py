@@ -328,6 +328,8 @@ def _make_sleep(channel):
             _core.channel_recv(channel, seconds)  # nothing is ever sent: only times out or is interrupted
         except TimeoutError:
             pass
+        except _core.ChannelError:  # the session is closing: sleep the plain way
+            plain_sleep(seconds)
 
     sleep.__wrapped__ = plain_sleep
     return sleep

@@ -7,13 +7,12 @@ when user code ignores interrupts or left a thread running.
 """
 
 import atexit
-import os
-import sys
 
 from ipykernel.ipkernel import IPythonKernel
 
 from interp_kernel import __version__
 from interp_kernel.magics import load_ipython_extension, magics_for
+from interp_kernel.session import leave_if_stuck
 
 #: Seconds the manager may take to destroy the interpreters at shutdown (the rest of
 #: the 5 s budget goes to the reply and the process exit).
@@ -159,13 +158,7 @@ class InterpKernel(IPythonKernel):
             magics = magics_for(self.shell)
             if magics is not None and magics.manager.sessions():
                 self.shutdown_interpreters()
-        if self._stuck:
-            for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-                try:
-                    stream.flush()
-                except Exception:
-                    pass
-            os._exit(0)
+        leave_if_stuck(0)
 
 
 __all__ = ["InterpKernel", "split_interp_cell"]

@@ -7,7 +7,9 @@ events (output, displays, input requests, results) and hands them to the job
 they belong to. Work is queued: the agent runs one job at a time, in order.
 """
 
+import atexit
 import marshal
+import os
 import pickle
 import re
 import sys
@@ -34,6 +36,34 @@ sys.path[:] = {path!r}
 import interp_kernel.agent
 interp_kernel.agent.serve({commands}, {events}, {replies}, {sleeper})
 """
+
+
+_undestroyed = []  # closed sessions whose interpreter would not die (a thread stuck in it)
+
+
+def leave_if_stuck(exit_code, grace=1.0):
+    """At exit: end the process with ``os._exit(exit_code)`` if an interpreter could
+    not be destroyed, because finalizing it would wait for its stuck thread forever
+    (CPython gh-128639). Waits up to ``grace`` seconds for such threads to end first;
+    returns normally when none is left.
+    """
+    deadline = time.monotonic() + grace
+    while any(s.stuck for s in _undestroyed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stuck = [s.name for s in _undestroyed if s.stuck]
+    if not stuck:
+        return
+    print(f"interp_kernel: interpreter(s) {', '.join(stuck)} still run a thread that ignores interrupts; "
+          f"exiting without finalizing them (exit status {exit_code})", file=sys.__stderr__)
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(exit_code)
+
+
+atexit.register(leave_if_stuck, 1)
 
 
 def check_name(name):
@@ -69,6 +99,7 @@ class Session:
         self._closed = False
         self._ready = threading.Event()
         self._agent_failure = None
+        self._destroyer = None
         self.agent_thread_id = None
 
         self.id = _interpreters.create(_interpreters.new_config(config))
@@ -249,15 +280,22 @@ class Session:
         except ValueError:
             pass
 
+    @property
+    def stuck(self):
+        """True while a closed session's interpreter is still not destroyed."""
+        return self._agent.is_alive() or (self._destroyer is not None and self._destroyer.is_alive())
+
     def _destroy_resources(self, timeout):
         self._closed = True
         destroyed = False
         if not self._agent.is_alive():
-            destroyer = threading.Thread(target=self._destroy_interpreter, daemon=True,
-                                         name=f"interp-destroy-{self.name}")
-            destroyer.start()
-            destroyer.join(timeout)
-            destroyed = not destroyer.is_alive()
+            self._destroyer = threading.Thread(target=self._destroy_interpreter, daemon=True,
+                                               name=f"interp-destroy-{self.name}")
+            self._destroyer.start()
+            self._destroyer.join(timeout)
+            destroyed = not self._destroyer.is_alive()
+        if not destroyed:
+            _undestroyed.append(self)
         for channel in (self._commands, self._replies, self._sleeper):
             _destroy_channel(channel)
         _core.channel_close(self._events)  # the reader drains what is left, then ends

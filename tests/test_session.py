@@ -310,23 +310,46 @@ def test_queued_jobs_run_in_order(worker):
     assert [j.wait(5).value_repr for j in jobs] == [str(i) for i in range(5)]
 
 
-def test_shutdown_is_bounded_with_a_stuck_thread():
+STUBBORN = """\
+import os, threading, time
+def stubborn():
+    while not os.path.exists({flag!r}):
+        try:
+            time.sleep(0.05)
+        except BaseException:
+            pass
+threading.Thread(target=stubborn).start()
+"""
+
+
+def test_shutdown_is_bounded_with_a_stuck_thread(tmp_path):
+    flag = tmp_path / "release"
     m = Manager()
     w = m.session("stuck")
-    # A non-daemon thread that ignores interrupts: destroy would wait for it forever.
-    w.run("import threading, time\n"
-          "def stubborn():\n"
-          "    while True:\n"
-          "        try:\n"
-          "            time.sleep(60)\n"
-          "        except BaseException:\n"
-          "            pass\n"
-          "threading.Thread(target=stubborn).start()")
+    # A non-daemon thread that ignores interrupts: destroy waits for it.
+    w.run(STUBBORN.format(flag=str(flag)))
     m.session("fine").run("1")
     t0 = time.monotonic()
     stuck = m.shutdown(timeout=2)
     assert time.monotonic() - t0 < 3
-    assert stuck == ["stuck"]
+    assert stuck == ["stuck"] and w.stuck
+    flag.touch()  # the thread ends, and the pending destroy completes
+    deadline = time.monotonic() + 10
+    while w.stuck and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not w.stuck
+
+
+def test_exit_with_a_stuck_interpreter_is_bounded_and_says_why(tmp_path):
+    import subprocess
+    import sys
+    script = ("from interp_kernel import Manager\nm = Manager()\n"
+              f"m.session('stuck').run({STUBBORN.format(flag=str(tmp_path / 'never'))!r})\n")
+    t0 = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert time.monotonic() - t0 < 15
+    assert done.returncode == 1
+    assert "stuck" in done.stderr and "ignores interrupts" in done.stderr
 
 
 def test_listeners_see_lifecycle_events(manager):
@@ -340,7 +363,7 @@ def test_listeners_see_lifecycle_events(manager):
 
 def test_named_queue_between_main_and_two_interpreters(manager):
     producer = manager.session("producer")
-    q = manager.queue("jobs")
+    manager.queue("jobs")
     consumer = manager.session("consumer")  # created after the queue: bound too
     results = manager.queue("results")
     job = consumer.submit("total = 0\nwhile (item := jobs.get(timeout=10)) is not None:\n"
