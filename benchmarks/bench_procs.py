@@ -24,25 +24,36 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_work  # noqa: E402
 
 
-def pool(n, reps):
-    """Seconds for 2 units of work: serial here, and Pool(2) map per start method (pools started)."""
-    out = {"local": [], "spawn": [], "fork": []}
+def pool(n, reps, budget=150):
+    """Seconds for 2 units of work: serial here, and Pool(2) map per start method (pools started).
+
+    Repetitions disturbed by other processes are run again, as in P2 (harness.quiet_repetitions).
+    """
+    from harness import quiet_repetitions
+
     pools = {}
     for method in ("spawn", "fork"):
         p = multiprocessing.get_context(method).Pool(2)
         p.map(bench_work.work, [1000, 1000], chunksize=1)
         pools[method] = p
-    for _ in range(reps):
+
+    def one():
+        res = {}
         t0 = time.perf_counter()
         bench_work.work(n), bench_work.work(n)
-        out["local"].append(time.perf_counter() - t0)
+        res["local"] = time.perf_counter() - t0
         for method, p in pools.items():
             t0 = time.perf_counter()
             p.map(bench_work.work, [n, n], chunksize=1)
-            out[method].append(time.perf_counter() - t0)
+            res[method] = time.perf_counter() - t0
+        return res
+
+    kept, discarded = quiet_repetitions(one, reps, budget)
     for p in pools.values():
         p.terminate()
         p.join()
+    out = {key: [r[key] for r in kept] for key in kept[0]}
+    out["discarded"] = [round(f, 2) for f, _ in discarded]
     return out
 
 

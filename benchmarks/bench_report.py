@@ -205,6 +205,10 @@ def write_markdown(results_dir, path):
                 w(f"- Target {t['text']}: {pyname}: {fmt(t['value'], t['unit'])}, {_verdict(t)}{extra}.")
         for note in fam.get("notes", []):
             w(f"- {note}")
+        if fam.get("load_before"):
+            w(f"- Ran {fam.get('seconds')} s; load average (1, 5, 15 min) before {fam['load_before']}, after "
+              f"{fam.get('load_after')}; processes outside this run kept {fam.get('foreign_cores')} cores busy "
+              f"on average meanwhile.")
     w("")
     w("## How to run")
     w("")

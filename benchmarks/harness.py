@@ -150,6 +150,59 @@ def loadavg():
         return None
 
 
+def cpu_snapshot():
+    """(monotonic time, CPU seconds busy on the whole machine, CPU seconds of this process tree)."""
+    import psutil
+
+    me = psutil.Process()
+    ours = 0.0
+    for proc in [me] + me.children(recursive=True):
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        ours += t.user + t.system
+        if proc is me:
+            ours += t.children_user + t.children_system  # helpers that already ended
+    total = psutil.cpu_times()
+    busy = sum(getattr(total, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal", "guest"))
+    return time.monotonic(), busy, ours
+
+
+#: A repetition of a parallel measure during which processes outside this run kept more
+#: than this many cores busy is discarded and run again (P2; see `quiet_repetitions`).
+QUIET_LIMIT = 0.15
+
+
+def quiet_repetitions(one, reps, budget_s, limit=QUIET_LIMIT):
+    """Call ``one()`` until ``reps`` calls ran while other processes left the cores alone.
+
+    On a shared 2-core machine a parallel run loses a core to any other busy process,
+    while a serial one does not notice: such repetitions would measure the neighbours.
+    Returns (kept results, list of the foreign-core figures of the discarded ones);
+    after ``budget_s`` seconds the disturbed ones are kept too, least disturbed first,
+    and the caller says so.
+    """
+    kept, discarded, deadline = [], [], time.monotonic() + budget_s
+    while len(kept) < reps:
+        before = cpu_snapshot()
+        result = one()
+        foreign = foreign_cores(before, cpu_snapshot())
+        if foreign is not None and foreign > limit and time.monotonic() < deadline:
+            discarded.append((foreign, result))
+            continue
+        kept.append(result)
+    return kept, discarded
+
+
+def foreign_cores(before, after):
+    """Average number of cores that processes outside this run kept busy between two snapshots."""
+    elapsed = after[0] - before[0]
+    if elapsed <= 0:
+        return None
+    return round(max(0.0, (after[1] - before[1]) - (after[2] - before[2])) / elapsed, 2)
+
+
 def machine_info():
     from importlib import metadata
 

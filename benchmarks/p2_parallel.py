@@ -17,7 +17,7 @@ import time
 
 from bench_procs import run_helper
 from bench_work import WORK_SOURCE, work
-from harness import Family
+from harness import QUIET_LIMIT, Family, quiet_repetitions
 
 
 def calibrate(unit_seconds):
@@ -34,7 +34,7 @@ def calibrate(unit_seconds):
 def run(ctx):
     fam = Family("P2", "CPU-bound pure Python on 2 cores (2 equal units of work)", "s")
     k, cluster = ctx.interp, ctx.cluster
-    reps = ctx.reps(5, 2)
+    reps = ctx.reps(7, 2)
     n = calibrate(ctx.reps(0.4, 0.1))
     cores = len(os.sched_getaffinity(0))
     k.execute(WORK_SOURCE + "import threading\n", check=True)
@@ -56,19 +56,24 @@ def run(ctx):
     for name in ("pa", "pb"):
         manager.session(name).run(WORK_SOURCE)
 
-    samples = {key: [] for key in list(cells) + ["run_many", "lib_serial"]}
-    for i in range(reps):
-        for key, code in cells.items():
-            samples[key].append(k.execute(code, check=True).elapsed)
+    def one():
+        out = {key: k.execute(code, check=True).elapsed for key, code in cells.items()}
         t0 = time.perf_counter()
         results = manager.run_many(["pa", "pb"], f"work({n})")
-        samples["run_many"].append(time.perf_counter() - t0)
+        out["run_many"] = time.perf_counter() - t0
         assert all(r.ok for r in results.values()), results
         t0 = time.perf_counter()
         work(n), work(n)
-        samples["lib_serial"].append(time.perf_counter() - t0)
+        out["lib_serial"] = time.perf_counter() - t0
+        return out
+
+    budget = ctx.reps(150, 20)
+    kept, discarded = quiet_repetitions(one, reps, budget)
+    samples = {key: [r[key] for r in kept] for key in kept[0]}
     # multiprocessing runs in a helper process: forking this one (it has interpreters) crashes
-    samples.update(run_helper("pool", n=n, reps=reps))
+    pools = run_helper("pool", n=n, reps=reps, budget=budget)
+    discarded_pools = pools.pop("discarded")
+    samples.update(pools)
 
     fam.add("serial, plain cell (interp kernel)", samples["serial"], key="serial")
     fam.add("serial, driver process", samples["lib_serial"], key="lib_serial")
@@ -96,6 +101,11 @@ def run(ctx):
                   "speedup_px": "2 engines `%%pxall`", "speedup_spawn": "Pool(2) spawn", "speedup_fork": "Pool(2) fork"})
     fam.plot(["speedup_interp", "speedup_run_many", "speedup_threads", "speedup_px", "speedup_spawn",
               "speedup_fork"], 1.85, "target 1.85×")
+    fam.note(f"Repetitions during which processes outside this run kept more than {QUIET_LIMIT} cores busy "
+             f"were discarded and run again (a parallel run on 2 cores loses a core to any busy neighbour, a serial "
+             f"one does not): {len(discarded)} kernel/library and {len(discarded_pools)} pool repetitions "
+             f"discarded" + (f" (foreign cores {sorted(round(f, 2) for f, _ in discarded)})" if discarded else "")
+             + f"; after {budget} s disturbed ones count too.")
     fam.note(f"N = {n:,} iterations per unit; {reps} repetitions of each, interleaved. "
              f"Speed-ups are medians of per-repetition ratios; their p90 column holds the worst repetition.")
     ctx.scaling_n = n

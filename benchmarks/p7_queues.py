@@ -36,7 +36,17 @@ def run(ctx):
     fam = Family("P7", "Queue ping-pong main ↔ interpreter (small int)", "µs")
     rounds = ctx.reps(3000, 300)
     slow_rounds = ctx.reps(100, 20)
-    manager = ctx.manager
+    from interp_kernel import Manager
+
+    # a Manager of its own: named queues are pushed into every interpreter created later
+    manager = Manager()
+    try:
+        return _run(ctx, fam, manager, rounds, slow_rounds)
+    finally:
+        manager.shutdown(timeout=5)
+
+
+def _run(ctx, fam, manager, rounds, slow_rounds):
     ping, pong = manager.queue("ping"), manager.queue("pong")
     session = manager.session("echo")
     job = session.submit("while (x := ping.get()) is not None:\n    pong.put(x)\n")

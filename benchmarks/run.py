@@ -33,14 +33,15 @@ warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlo
 import bench_report  # noqa: E402
 import harness  # noqa: E402
 
+# P2 (all cores) and P7 (latency) suffer most from other load on the machine: they run first.
 FAMILIES = [
-    ("P1", "p1_cells"),
     ("P2", "p2_parallel"),
+    ("P7", "p7_queues"),
+    ("P1", "p1_cells"),
     ("P3", "p3_startup"),
     ("P4", "p4_data"),
     ("P5", "p5_output"),
     ("P6", "p6_memory"),
-    ("P7", "p7_queues"),
     ("P8", "p8_interrupt"),
 ]
 
@@ -109,16 +110,22 @@ def main():
                 ctx.cluster = None
         for key, module in chosen:
             t0 = time.perf_counter()
-            log(f"{key} ...")
+            load_before = harness.loadavg()
+            cpu_before = harness.cpu_snapshot()
+            log(f"{key} ... (load average {load_before})")
             try:
                 fam = importlib.import_module(module).run(ctx)
             except Exception:
                 errors[key] = traceback.format_exc()
                 log(f"  {key} FAILED:\n{errors[key]}")
                 continue
-            families.append(fam.to_json())
-            log(bench_report.text_summary(fam.to_json()))
-            log(f"  ({time.perf_counter() - t0:.1f} s)")
+            record = fam.to_json()
+            record.update(load_before=load_before, load_after=harness.loadavg(),
+                          seconds=round(time.perf_counter() - t0, 1),
+                          foreign_cores=harness.foreign_cores(cpu_before, harness.cpu_snapshot()))
+            families.append(record)
+            log(bench_report.text_summary(record))
+            log(f"  ({record['seconds']:.1f} s; other processes kept {record['foreign_cores']} cores busy)")
     finally:
         for kernel in (ctx.interp, ctx.stock):
             if kernel is not None:

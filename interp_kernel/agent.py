@@ -349,7 +349,13 @@ def _make_display(agent):
         _flush_streams()
         for obj in objs:
             data = obj if raw else mime_bundle(obj)
-            agent.send("display", agent.job, data, metadata or {})
+            try:
+                agent.send("display", agent.job, data, metadata or {})
+            except ValueError:  # marshal: not plain data
+                raise TypeError(
+                    "display(raw=True) takes a dict of MIME type -> str (or JSON-like dict/list), and "
+                    "metadata must be such a dict too: they hold an object that cannot be sent"
+                ) from None
 
     return display
 

@@ -10,7 +10,10 @@ _REFUSED = re.compile(r"module (\S+) does not support loading in subinterpreters
 _ONCE_PER_PROCESS = re.compile(
     r"one interpreter per process|once per process|more than once per process|Interpreter change detected"
 )
-_IPYTHON_LINE = re.compile(r"^\s*(%%?[A-Za-z_]\w*|!\S)", re.MULTILINE)
+_IPYTHON_LINE = re.compile(
+    r"^\s*(%%?[A-Za-z_]\w*|!\S|\?\??[A-Za-z_][\w.]*\s*$|[A-Za-z_][\w.]*\?\??\s*$)",  # %magic, !cmd, ?x, x?
+    re.MULTILINE,
+)
 
 
 def refused_module_hint(module):

@@ -13,6 +13,7 @@ while other cells run.
 
 import atexit
 import html
+import keyword
 import queue
 import re
 import sys
@@ -451,6 +452,48 @@ def _log(text):
         pass
 
 
+class _InterruptGate:
+    """Holds back Ctrl-C (SIGINT) while an ``%%interp`` cell starts and ends.
+
+    Python raises KeyboardInterrupt wherever the main thread happens to be. Landing in
+    the magic's own bookkeeping (submitting the job, a listener, a lock held) it would
+    leave the interpreter running the cell with nobody to stop it, or a lock taken.
+    While the gate is installed a SIGINT only raises where the magic waits for the
+    cell (``open``); elsewhere it is remembered (``pending``) and the wait takes it up
+    at once. Installed only in the main thread over Python's default handler (what
+    ipykernel and IPython use while a cell runs); elsewhere it does nothing.
+    """
+
+    def __init__(self):
+        self.open = False
+        self.pending = False
+        self._previous = None
+
+    def __call__(self, signum, frame):
+        if self.open:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def __enter__(self):
+        import signal
+
+        try:
+            if (threading.current_thread() is threading.main_thread()
+                    and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+                self._previous = signal.signal(signal.SIGINT, self)
+        except (ValueError, TypeError):
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
+
+
 class _Labeller:
     """``on_output`` for one interpreter of a cell: labels each line ``[name] `` when asked."""
 
@@ -681,8 +724,9 @@ def _line_help():
 
 def _check_variables(names, where="main"):
     for name in names:
-        if not name.isidentifier():
-            raise one_line_error("BadNameError", f"bad variable name {name!r}: it must be a Python identifier")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise one_line_error("BadNameError", f"bad variable name {name!r}: it must be a Python identifier "
+                                                 f"that is not a keyword")
 
 
 @magics_class
@@ -760,21 +804,41 @@ class InterpMagics(Magics):
                     self.shell.user_ns[var] = {n: pulled[n][var] for n in names}
         return None, value
 
-    def _wait(self, jobs, target):
-        """Wait for foreground jobs; an interrupt stops them all (KeyboardInterrupt in each)."""
+    def _wait(self, jobs, target, gate=None):
+        """Wait for foreground jobs; an interrupt stops them all (KeyboardInterrupt in each).
+
+        ``gate`` (an _InterruptGate) lets an interrupt that came while the cell started
+        stop it now. Returns False if a job did not stop within INTERRUPT_GRACE.
+        """
+        gate = gate or _InterruptGate()
         try:
+            gate.open = True
+            if gate.pending:
+                raise KeyboardInterrupt
             for job in jobs.values():
                 job.done.wait()
             return True
         except KeyboardInterrupt:
             pass
+        finally:
+            gate.open = False
+        gate.pending = False
         target.cancelled.set()
-        for job in jobs.values():
-            if not job.finished() and job.session.current is job:
-                job.session.interrupt()
         deadline = time.monotonic() + INTERRUPT_GRACE
-        for job in jobs.values():
-            job.done.wait(max(0.0, deadline - time.monotonic()))
+        delivered = set()
+        while True:
+            # An interrupt reaches a job once it runs its cell's code: until then (queued,
+            # or still compiling) try again, but never twice (its handlers may be running).
+            for name, job in jobs.items():
+                if name not in delivered and not job.finished() and job.session.current is job:
+                    if job.session.interrupt():
+                        delivered.add(name)
+            running = [job for job in jobs.values() if not job.finished()]
+            left = deadline - time.monotonic()
+            if not running or left <= 0:
+                break
+            retry = any(name not in delivered for name, job in jobs.items() if not job.finished())
+            running[0].done.wait(min(left, 0.005) if retry else left)
         return all(job.finished() for job in jobs.values())
 
     def _filename(self, name):
@@ -805,9 +869,9 @@ class InterpMagics(Magics):
               help="interpreters to run the cell in (created on first use); several run in parallel")
     @argument("--config", choices=CONFIGS, default=None,
               help="config of interpreters created now: isolated (own GIL, the default) or legacy (shared GIL)")
-    @argument("--in", dest="inputs", nargs="+", default=[], metavar="VAR",
+    @argument("--in", dest="inputs", nargs="+", action="extend", default=[], metavar="VAR",
               help="copy these main variables into the interpreters first")
-    @argument("--out", dest="outputs", nargs="+", default=[], metavar="VAR",
+    @argument("--out", dest="outputs", nargs="+", action="extend", default=[], metavar="VAR",
               help="copy these variables back into main after success (several interpreters: a dict name -> value)")
     @argument("--bg", nargs="?", const="", default=None, metavar="JOB",
               help="run in the background: return at once; JOB names the handle (for %%interp wait/interrupt)")
@@ -821,11 +885,18 @@ class InterpMagics(Magics):
         traceback. The kernel's interrupt stops the cell; the interpreters keep their
         state. Put the interpreter names first: ``%%interp a b --in x --out y``.
         """
+        with _InterruptGate() as gate:
+            return self._interp_cell(line, cell, gate)
+
+    def _interp_cell(self, line, cell, gate):
         try:
             args = parse_argstring(self.interp_cell, line)
-        except UsageError as exc:
+        except (UsageError, ValueError) as exc:  # ValueError: unbalanced quotes
             raise UsageError(f"%%interp: {exc} (see %%interp?)") from None
-        names = list(dict.fromkeys(args.names))
+        names = list(args.names)
+        for name in names:
+            if names.count(name) > 1:
+                raise UsageError(f"%%interp: interpreter {name!r} is named twice (see %%interp?)")
         _check_variables(args.inputs)
         _check_variables(args.outputs)
         if args.bg:
@@ -879,7 +950,7 @@ class InterpMagics(Magics):
             job._start()
             # the live status line shows the job; a repr here would say "running" forever
             return None if status is not None else job
-        if not self._wait(jobs, target):
+        if not self._wait(jobs, target, gate):
             # the cell did not stop (blocked in a C call?): it goes on in the background
             handle = "+".join(names)
             running = [n for n, j in jobs.items() if not j.finished()]
@@ -917,7 +988,7 @@ class InterpMagics(Magics):
     def interp_line(self, line):
         try:
             args = LINE_PARSER.parse_argstring(line)
-        except UsageError as exc:
+        except (UsageError, ValueError) as exc:  # ValueError: unbalanced quotes
             raise UsageError(f"%interp: {exc} (see %interp?)") from None
         command = args.command
         if command is None or command == "help":
@@ -954,7 +1025,8 @@ class InterpMagics(Magics):
             except InterpError:
                 pass
         if stuck:
-            print(f"warning: {', '.join(stuck)} could not be destroyed (a thread is stuck in a C call); "
+            print(f"warning: {', '.join(stuck)} could not be destroyed (a thread of its own still runs, "
+                  f"or is stuck in a C call); "
                   f"it is closed and will be cleaned up when the kernel exits", file=sys.stderr)
 
     def _cmd_reset(self, args):
@@ -989,9 +1061,14 @@ class InterpMagics(Magics):
             if args.name in self.manager:
                 raise one_line_error("LookupError", f"no background job in {args.name!r} (start one with %%interp {args.name} --bg)")
             raise one_line_error("UnknownInterpreterError", f"no background job or interpreter named {args.name!r}")
-        deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        timeout = args.timeout
+        if timeout is not None and not timeout >= 0:  # negative or nan
+            raise UsageError(f"%interp wait: --timeout needs a number of seconds >= 0, not {timeout:g}")
+        if timeout is not None and timeout > threading.TIMEOUT_MAX:
+            timeout = None  # inf: as long as it takes
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            finished = job._done.wait(args.timeout)
+            finished = job._done.wait(timeout)
         except KeyboardInterrupt:
             job.interrupt()
             finished = job._done.wait(INTERRUPT_GRACE)

@@ -4,6 +4,7 @@ Plain Python, no Jupyter: the magics, the dashboard and the timeline sit on top.
 """
 
 import atexit
+import keyword
 import threading
 import time
 import weakref
@@ -156,9 +157,8 @@ class Manager:
         for a name that is not an identifier, ValueError when it exists with another
         ``maxsize``.
         """
-        check_name(name)
-        if not name.isidentifier():
-            raise BadNameError(f"bad queue name {name!r}: it must be a Python identifier")
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise BadNameError(f"bad queue name {name!r}: it must be a Python identifier that is not a keyword")
         with self._lock:
             existing = self._queues.get(name)
             if existing is not None:

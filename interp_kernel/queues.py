@@ -32,7 +32,11 @@ class NamedQueue:
         """Make a new queue; raises ValueError for a negative ``maxsize``."""
         if maxsize < 0:
             raise ValueError(f"maxsize must be >= 0, not {maxsize}")
-        return cls(name, _core.channel_create(maxsize), maxsize)
+        try:
+            channel = _core.channel_create(maxsize)
+        except OverflowError:
+            raise ValueError(f"maxsize {maxsize} is too large") from None
+        return cls(name, channel, maxsize)
 
     def __reduce__(self):
         return (NamedQueue, (self.name, self.channel, self.maxsize))
@@ -72,7 +76,12 @@ class NamedQueue:
             raise Empty(f"queue {self.name!r} is empty") from None
         except _core.ChannelError:
             raise ValueError(f"queue {self.name!r} is closed") from None
-        return pickle.loads(data)
+        try:
+            return pickle.loads(data)
+        except Exception as exc:  # the object is gone from the queue either way: say why
+            exc.add_note(f"(could not unpickle an object taken from queue {self.name!r}: its class must be "
+                         f"importable here; classes defined in an interpreter's __main__ exist only there)")
+            raise
 
     def put_nowait(self, obj):
         self.put(obj, block=False)

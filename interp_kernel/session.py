@@ -209,9 +209,10 @@ class Session:
             try:
                 values[name] = pickle.loads(result.data[name][1])
             except Exception as exc:
+                why = ("; classes defined in the interpreter's __main__ do not exist here"
+                       if isinstance(exc, AttributeError) else "")
                 raise NotTransferableError(
-                    f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}); "
-                    f"classes defined in the interpreter's __main__ do not exist here"
+                    f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}){why}"
                 ) from None
         return values[names[0]] if len(names) == 1 else values
 
