@@ -48,12 +48,13 @@ def pool(n, reps, budget=150):
             res[method] = time.perf_counter() - t0
         return res
 
-    kept, discarded = quiet_repetitions(one, reps, budget)
+    kept, discarded, forced = quiet_repetitions(one, reps, budget)
     for p in pools.values():
         p.terminate()
         p.join()
     out = {key: [r[key] for r in kept] for key in kept[0]}
-    out["discarded"] = [round(f, 2) for f, _ in discarded]
+    out["discarded"] = [round(f, 2) for f in discarded]
+    out["forced"] = [round(f, 2) for f in forced]
     return out
 
 

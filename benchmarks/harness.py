@@ -54,6 +54,7 @@ class Family:
         self.notes = []
         self.summary = None  # {"ours": [row keys], "others": [row keys]} for the summary table
         self.chart = None  # {"keys": [row keys], "line": [value, label] or None} for the SVG chart
+        self.extra = {}
 
     def add(self, label, samples, *, ours=False, scale=1.0, unit=None, key=None, **extra):
         """A row from raw samples (seconds are scaled to the family unit by ``scale``)."""
@@ -110,7 +111,8 @@ class Family:
 
     def to_json(self):
         return {"key": self.key, "title": self.title, "unit": self.unit, "rows": self.rows,
-                "targets": self.targets, "notes": self.notes, "summary": self.summary, "chart": self.chart}
+                "targets": self.targets, "notes": self.notes, "summary": self.summary, "chart": self.chart,
+                **self.extra}
 
 
 def fmt(value, unit):
@@ -179,20 +181,23 @@ def quiet_repetitions(one, reps, budget_s, limit=QUIET_LIMIT):
 
     On a shared 2-core machine a parallel run loses a core to any other busy process,
     while a serial one does not notice: such repetitions would measure the neighbours.
-    Returns (kept results, list of the foreign-core figures of the discarded ones);
-    after ``budget_s`` seconds the disturbed ones are kept too, least disturbed first,
-    and the caller says so.
+    Returns (kept results, foreign-core figures of the discarded repetitions, foreign-core
+    figures of disturbed repetitions that had to be kept): after ``budget_s`` seconds the
+    least disturbed of the discarded ones fill the missing places, and the caller says so.
     """
     kept, discarded, deadline = [], [], time.monotonic() + budget_s
-    while len(kept) < reps:
+    while len(kept) < reps and time.monotonic() < deadline:
         before = cpu_snapshot()
         result = one()
         foreign = foreign_cores(before, cpu_snapshot())
-        if foreign is not None and foreign > limit and time.monotonic() < deadline:
+        if foreign is not None and foreign > limit:
             discarded.append((foreign, result))
-            continue
-        kept.append(result)
-    return kept, discarded
+        else:
+            kept.append(result)
+    discarded.sort(key=lambda item: item[0])
+    forced = discarded[:reps - len(kept)]
+    kept.extend(result for _, result in forced)
+    return kept, [f for f, _ in discarded[len(forced):]], [f for f, _ in forced]
 
 
 def foreign_cores(before, after):

@@ -68,11 +68,12 @@ def run(ctx):
         return out
 
     budget = ctx.reps(150, 20)
-    kept, discarded = quiet_repetitions(one, reps, budget)
+    kept, discarded, forced = quiet_repetitions(one, reps, budget)
     samples = {key: [r[key] for r in kept] for key in kept[0]}
     # multiprocessing runs in a helper process: forking this one (it has interpreters) crashes
     pools = run_helper("pool", n=n, reps=reps, budget=budget)
     discarded_pools = pools.pop("discarded")
+    forced_pools = pools.pop("forced")
     samples.update(pools)
 
     fam.add("serial, plain cell (interp kernel)", samples["serial"], key="serial")
@@ -103,9 +104,15 @@ def run(ctx):
               "speedup_fork"], 1.85, "target 1.85×")
     fam.note(f"Repetitions during which processes outside this run kept more than {QUIET_LIMIT} cores busy "
              f"were discarded and run again (a parallel run on 2 cores loses a core to any busy neighbour, a serial "
-             f"one does not): {len(discarded)} kernel/library and {len(discarded_pools)} pool repetitions "
-             f"discarded" + (f" (foreign cores {sorted(round(f, 2) for f, _ in discarded)})" if discarded else "")
-             + f"; after {budget} s disturbed ones count too.")
+             f"one does not): {len(discarded) + len(forced)} kernel/library and "
+             f"{len(discarded_pools) + len(forced_pools)} pool repetitions were disturbed.")
+    if forced or forced_pools:
+        fam.note(f"WARNING: the machine was not quiet for long enough ({budget} s budget): "
+                 f"{len(forced)} kernel/library and {len(forced_pools)} pool repetitions in these figures were "
+                 f"disturbed (other processes kept {sorted(round(f, 2) for f in forced + forced_pools)} cores busy "
+                 f"during them); the speed-ups are understated.")
+    fam.extra = {"discarded": discarded, "forced": forced, "discarded_pools": discarded_pools,
+                 "forced_pools": forced_pools}
     fam.note(f"N = {n:,} iterations per unit; {reps} repetitions of each, interleaved. "
              f"Speed-ups are medians of per-repetition ratios; their p90 column holds the worst repetition.")
     ctx.scaling_n = n

@@ -11,13 +11,9 @@
 """
 
 import base64
-import datetime
-import decimal
-import fractions
 import os
 import pickle
 import threading
-import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -209,5 +205,3 @@ def test_values_through_the_kernel(kernel, value):
     assert ex.ok, ex.summary()
     assert kernel.execute("w == v and type(w) is type(v)").text == "True"
 
-
-_UNUSED = (datetime, decimal, fractions, uuid)  # strategies build these

@@ -82,14 +82,15 @@ def run_soak(kernel, cells, seed):
     plan = Plan()
     bg_jobs = {}  # handle -> (msg_id, worker)
     interrupts = {"sent": 0, "landed": 0}
+    queued = []  # msg_ids of cells sent without waiting for them
     pid = kernel.km.provisioner.process.pid
 
     setup = kernel.execute("%interp create " + " ".join(WORKERS) + "\nimport sys")
     assert setup.ok, setup.summary()
     rss_start = None
     started = time.monotonic()
-    kinds = (["print"] * 5 + ["stderr"] * 2 + ["multi"] * 2 + ["thread", "display", "error", "error",
-             "interrupt", "bg", "bg", "bg_interrupt", "main"])
+    kinds = (["print"] * 5 + ["stderr"] * 2 + ["multi"] * 2 + ["queued"] * 3 + ["thread", "display", "error",
+             "error", "interrupt", "bg", "bg", "bg_interrupt", "main"])
     for cell in range(cells):
         if cell == max(10, cells // 10):
             kernel.drain(0.2)
@@ -106,6 +107,11 @@ def run_soak(kernel, cells, seed):
         if kind == "print":
             msg_id = kernel.submit(f"%%interp {worker}\n" + lines_code(cell, worker, count))
             plan.add(msg_id, cell, kind, stdout=expected_out)
+        elif kind == "queued":  # sent without waiting, like "Run All": it queues in the kernel
+            msg_id = kernel.submit(f"%%interp {worker}\n" + lines_code(cell, worker, count), stop_on_error=False)
+            plan.add(msg_id, cell, kind, stdout=expected_out)
+            queued.append(msg_id)
+            continue
         elif kind == "stderr":
             code = (f"%%interp {worker}\nimport sys\n" + lines_code(cell, worker, count)
                     + lines_code(cell, worker, count, "stderr"))
@@ -155,8 +161,12 @@ def run_soak(kernel, cells, seed):
         else:  # main
             msg_id = kernel.submit(f"for _n in range({count}):\n    print(f'C{cell}|main|{{_n}}')")
             plan.add(msg_id, cell, kind, stdout=[f"C{cell}|main|{n}" for n in range(count)])
-        reply = kernel.reply(msg_id, timeout=60)
+        reply = kernel.reply(msg_id, timeout=60)  # (drops the replies of queued cells)
         kernel.wait_idle(msg_id, timeout=60)
+        for queued_id in queued:  # they ran before this one
+            kernel.wait_idle(queued_id, timeout=60)
+            assert not [m for m in kernel.messages(queued_id) if m["msg_type"] == "error"], kernel.messages(queued_id)
+        queued.clear()
         status = reply["content"]["status"]
         if kind in ("error", "interrupt"):
             assert status == "error", (cell, kind, reply["content"])
@@ -166,6 +176,8 @@ def run_soak(kernel, cells, seed):
                 interrupts["landed"] += 1
         else:
             assert status == "ok", (cell, kind, reply["content"], kernel.messages(msg_id))
+    for queued_id in queued:
+        kernel.wait_idle(queued_id, timeout=60)
     # every bg job ends; interrupt the ones still spinning
     for handle, (bg_id, bg_worker, bg_kind) in list(bg_jobs.items()):
         if bg_kind == "bg_interrupt":
@@ -186,12 +198,12 @@ def run_soak(kernel, cells, seed):
     lost, misrouted, extra = [], [], []
     for msg_id, streams in plan.expected.items():
         cell, kind = plan.cells[msg_id]
-        got = {"stdout": [], "stderr": []}
+        got = {"stdout": "", "stderr": ""}
         for m in kernel.messages(msg_id):
-            if m["msg_type"] == "stream":
-                got[m["content"]["name"]].extend(m["content"]["text"].splitlines())
+            if m["msg_type"] == "stream":  # (a message may hold part of a line: join them first)
+                got[m["content"]["name"]] += m["content"]["text"]
         for name in ("stdout", "stderr"):
-            lines = [line for line in got[name] if not (name == "stderr" and NOTICE.match(line))]
+            lines = [line for line in got[name].splitlines() if not (name == "stderr" and NOTICE.match(line))]
             received += len(lines)
             for line in lines:
                 match = LINE.match(line)
