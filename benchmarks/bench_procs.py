@@ -37,12 +37,18 @@ def pool(n, reps, budget=150):
         p.map(bench_work.work, [1000, 1000], chunksize=1)
         pools[method] = p
 
+    turn = [0]
+
     def one():
         res = {}
         t0 = time.perf_counter()
         bench_work.work(n), bench_work.work(n)
         res["local"] = time.perf_counter() - t0
-        for method, p in pools.items():
+        turn[0] += 1
+        order = list(pools.items())
+        if turn[0] % 2:
+            order.reverse()
+        for method, p in order:
             t0 = time.perf_counter()
             p.map(bench_work.work, [n, n], chunksize=1)
             res[method] = time.perf_counter() - t0

@@ -67,8 +67,13 @@ def _row(fam, key):
     return None
 
 
-def _cell(row):
-    return f"{fmt(row['median'], row['unit'])}" if row and row["median"] is not None else "–"
+def _cell(row, best=False):
+    if not row or row["median"] is None:
+        return "–"
+    text = fmt(row["median"], row["unit"])
+    if best and row["unit"] == "×" and row.get("samples"):
+        text += f" (best {fmt(max(row['samples']), '×')})"
+    return text
 
 
 def _short(label):
@@ -185,12 +190,12 @@ def write_markdown(results_dir, path):
             label = html.escape(row["label"], quote=False).replace("|", "\\|")
             if row["ours"]:
                 label = f"**{label}**"
-            line = f"| {label} | {_cell(row)} | {fmt(row['p90'], row['unit']) if row.get('p90') is not None else ''} " \
+            line = f"| {label} | {_cell(row, True)} | {fmt(row['p90'], row['unit']) if row.get('p90') is not None else ''} " \
                    f"| {row['n']} |"
             for _, data in others:
                 ofam = _families(data).get(key)
                 orow = _row(ofam, row["key"]) if ofam else None
-                line += (f" {_cell(orow)} | {fmt(orow['p90'], orow['unit']) if orow and orow.get('p90') is not None else ''} |"
+                line += (f" {_cell(orow, True)} | {fmt(orow['p90'], orow['unit']) if orow and orow.get('p90') is not None else ''} |"
                          if orow else " – | |")
             w(line)
         if fam["targets"]:
