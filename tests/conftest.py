@@ -8,6 +8,8 @@ removed from its environment (ipykernel 7 changes its output capture when it see
 import os
 import queue
 import re
+import sys
+import textwrap
 import time
 
 import pytest
@@ -249,3 +251,20 @@ def fresh_kernel():
         handle.shutdown()
     except Exception:
         pass
+
+
+def report(test, **figures):
+    """Print a test's figures; append them to $INTERP_RELIABILITY_FIGURES when set."""
+    import json
+
+    line = json.dumps({"test": test, "python": sys.version.split()[0], **figures})
+    print(line)
+    path = os.environ.get("INTERP_RELIABILITY_FIGURES")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def cell(text):
+    """A cell's source written as an indented triple-quoted string."""
+    return textwrap.dedent(text).strip("\n")

@@ -4,18 +4,15 @@ One kernel per module (tests use distinct interpreter names so they do not inter
 tests that shut the kernel down get their own.
 """
 
-import textwrap
 import time
 
 import pytest
 
-from conftest import start_kernel, strip_ansi
+from conftest import cell, start_kernel, strip_ansi
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def cell(text):
-    return textwrap.dedent(text).strip("\n")
 
 
 # -- normal cells keep working ------------------------------------------------------------

@@ -16,31 +16,18 @@ docs/reliability.md for what takes the whole kernel down (``os._exit``, crashes 
 Set ``INTERP_RELIABILITY_FIGURES=path.jsonl`` to collect the figures.
 """
 
-import json
-import os
 import sys
-import textwrap
 from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import strip_ansi
+from conftest import cell, report, strip_ansi
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def report(test, **figures):
-    """Print the figures; append them to $INTERP_RELIABILITY_FIGURES when set."""
-    line = json.dumps({"test": test, "python": sys.version.split()[0], **figures})
-    print(line)
-    path = os.environ.get("INTERP_RELIABILITY_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
 
 
-def cell(text):
-    return textwrap.dedent(text).strip("\n")
 
 
 @dataclass

@@ -12,15 +12,12 @@ the kernel's and ZeroMQ's delivery.
 Set ``INTERP_RELIABILITY_FIGURES=path.jsonl`` to collect the figures.
 """
 
-import json
-import os
 import random
-import sys
 import time
 
 import pytest
 
-from conftest import strip_ansi
+from conftest import report, strip_ansi
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -33,14 +30,6 @@ SLOW_ALLOWED = 3
 HARD_LIMIT_MS = 1000.0
 
 
-def report(test, **figures):
-    """Print the figures; append them to $INTERP_RELIABILITY_FIGURES when set."""
-    line = json.dumps({"test": test, "python": sys.version.split()[0], **figures})
-    print(line)
-    path = os.environ.get("INTERP_RELIABILITY_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
 
 
 def percentiles(latencies):

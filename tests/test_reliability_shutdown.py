@@ -8,33 +8,20 @@ after its 5 s grace: a negative return code), and leave no child process behind.
 Set ``INTERP_RELIABILITY_FIGURES=path.jsonl`` to collect the figures.
 """
 
-import json
 import os
-import sys
-import textwrap
 import time
 
 import pytest
 
-from conftest import start_kernel
+from conftest import cell, report, start_kernel
 
 pytestmark = pytest.mark.timeout(120)
 
 LIMIT_S = 5.0
 
 
-def report(test, **figures):
-    """Print the figures; append them to $INTERP_RELIABILITY_FIGURES when set."""
-    line = json.dumps({"test": test, "python": sys.version.split()[0], **figures})
-    print(line)
-    path = os.environ.get("INTERP_RELIABILITY_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
 
 
-def cell(text):
-    return textwrap.dedent(text).strip("\n")
 
 
 def alive(pid):

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from conftest import start_kernel
+from conftest import report, start_kernel
 
 WORKERS = [f"w{i}" for i in range(8)]
 LINE = re.compile(r"^(?:\[(?P<label>w\d)\] )?C(?P<cell>\d+)\|(?P<where>w\d|main)\|(?P<n>\d+)$")
@@ -33,14 +33,6 @@ LINE = re.compile(r"^(?:\[(?P<label>w\d)\] )?C(?P<cell>\d+)\|(?P<where>w\d|main)
 NOTICE = re.compile(r"^\[w\d\] waiting for its .* to finish first$")
 
 
-def report(test, **figures):
-    """Print the figures; append them to $INTERP_RELIABILITY_FIGURES when set."""
-    line = json.dumps({"test": test, "python": sys.version.split()[0], **figures})
-    print(line)
-    path = os.environ.get("INTERP_RELIABILITY_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
 
 
 def rss_mb(pid):
