@@ -7,6 +7,31 @@ from dataclasses import dataclass, field
 
 _job_ids = itertools.count(1)
 
+#: Longest a wait in the main thread sleeps without running signal handlers. A SIGINT
+#: that arrives just before a lock wait starts does not wake the wait (CPython runs
+#: the handler only when the thread next runs Python code), so such waits come in
+#: slices, like the C core's channel waits.
+SIGNAL_SLICE = 0.1
+
+
+def wait_event(event, timeout=None):
+    """``event.wait(timeout)`` that Ctrl-C always interrupts (within SIGNAL_SLICE seconds).
+
+    Returns True once ``event`` is set, False if ``timeout`` seconds passed first.
+    Raises whatever a signal handler raises (KeyboardInterrupt) in the main thread.
+    """
+    if timeout is not None and timeout > threading.TIMEOUT_MAX:
+        timeout = None
+    if threading.current_thread() is not threading.main_thread():
+        return event.wait(timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        step = SIGNAL_SLICE if deadline is None else min(SIGNAL_SLICE, deadline - time.monotonic())
+        if step <= 0:
+            return event.is_set()
+        if event.wait(step):
+            return True
+
 
 @dataclass(frozen=True)
 class ErrorInfo:
@@ -88,12 +113,12 @@ class Job:
         KeyboardInterrupt propagates and the job goes on.
         """
         try:
-            self.done.wait(timeout)
+            wait_event(self.done, timeout)
         except KeyboardInterrupt:
             if self.session.current is not self:  # queued behind another job: leave that one be
                 raise
             self.session.interrupt()
-            if not self.done.wait(2.0):
+            if not wait_event(self.done, 2.0):
                 raise
         return self.result
 

@@ -58,6 +58,18 @@ class InterpKernel(IPythonKernel):
             + "\ninterp_kernel: `%%interp NAME` runs a cell in the subinterpreter NAME; `%interp help` for more.\n"
         )
 
+    # -- interrupts ----------------------------------------------------------------------------
+
+    def pre_handler_hook(self):
+        """Before an execute request, the SIGINT handler is our CellStartGuard instead of
+        Python's default one (ipykernel's choice): an interrupt that arrives before the
+        cell's code starts is raised when it starts, instead of landing in ipykernel's
+        or IPython's own code (which drop it, or send no reply)."""
+        magics = magics_for(self.shell)
+        if magics is None or self.get_parent().get("header", {}).get("msg_type") != "execute_request":
+            return super().pre_handler_hook()
+        self.saved_sigint_handler = magics.cell_start_guard.install()
+
     # -- completion and inspection -------------------------------------------------------------
 
     def _interp_target(self, code, cursor_pos):

@@ -31,7 +31,9 @@ from IPython.core.magic_arguments import (
 )
 
 from interp_kernel.errors import InterpError
+from interp_kernel.jobs import wait_event
 from interp_kernel.session import CONFIGS
+from interp_kernel.sigint import CellStartGuard, InterruptGate
 from interp_kernel.units import format_duration
 
 _MANAGER_ATTR = "_interp_manager"
@@ -452,48 +454,6 @@ def _log(text):
         pass
 
 
-class _InterruptGate:
-    """Holds back Ctrl-C (SIGINT) while an ``%%interp`` cell starts and ends.
-
-    Python raises KeyboardInterrupt wherever the main thread happens to be. Landing in
-    the magic's own bookkeeping (submitting the job, a listener, a lock held) it would
-    leave the interpreter running the cell with nobody to stop it, or a lock taken.
-    While the gate is installed a SIGINT only raises where the magic waits for the
-    cell (``open``); elsewhere it is remembered (``pending``) and the wait takes it up
-    at once. Installed only in the main thread over Python's default handler (what
-    ipykernel and IPython use while a cell runs); elsewhere it does nothing.
-    """
-
-    def __init__(self):
-        self.open = False
-        self.pending = False
-        self._previous = None
-
-    def __call__(self, signum, frame):
-        if self.open:
-            raise KeyboardInterrupt
-        self.pending = True
-
-    def __enter__(self):
-        import signal
-
-        try:
-            if (threading.current_thread() is threading.main_thread()
-                    and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-                self._previous = signal.signal(signal.SIGINT, self)
-        except (ValueError, TypeError):
-            self._previous = None
-        return self
-
-    def __exit__(self, *exc_info):
-        if self._previous is not None:
-            import signal
-
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        return False
-
-
 class _Labeller:
     """``on_output`` for one interpreter of a cell: labels each line ``[name] `` when asked."""
 
@@ -593,7 +553,7 @@ class BackgroundJob:
 
     def wait(self, timeout=None):
         """Wait for the job; returns the result (or raises the cell's error)."""
-        if not self._done.wait(timeout):
+        if not wait_event(self._done, timeout):
             raise TimeoutError(f"background job {self.handle!r} is still running after {timeout} s")
         if self.error is not None:
             raise self.error
@@ -743,6 +703,7 @@ class InterpMagics(Magics):
         self.router = Router(shell)
         self.jobs = {}  # handle -> BackgroundJob (latest per handle)
         self.dashboards = []  # Dashboard widgets opened by %interp dashboard
+        self.cell_start_guard = CellStartGuard()
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -807,16 +768,16 @@ class InterpMagics(Magics):
     def _wait(self, jobs, target, gate=None):
         """Wait for foreground jobs; an interrupt stops them all (KeyboardInterrupt in each).
 
-        ``gate`` (an _InterruptGate) lets an interrupt that came while the cell started
+        ``gate`` (an InterruptGate) lets an interrupt that came while the cell started
         stop it now. Returns False if a job did not stop within INTERRUPT_GRACE.
         """
-        gate = gate or _InterruptGate()
+        gate = gate or InterruptGate()
         try:
             gate.open = True
             if gate.pending:
                 raise KeyboardInterrupt
             for job in jobs.values():
-                job.done.wait()
+                wait_event(job.done)
             return True
         except KeyboardInterrupt:
             pass
@@ -838,7 +799,7 @@ class InterpMagics(Magics):
             if not running or left <= 0:
                 break
             retry = any(name not in delivered for name, job in jobs.items() if not job.finished())
-            running[0].done.wait(min(left, 0.005) if retry else left)
+            wait_event(running[0].done, min(left, 0.005) if retry else left)
         return all(job.finished() for job in jobs.values())
 
     def _filename(self, name):
@@ -885,7 +846,7 @@ class InterpMagics(Magics):
         traceback. The kernel's interrupt stops the cell; the interpreters keep their
         state. Put the interpreter names first: ``%%interp a b --in x --out y``.
         """
-        with _InterruptGate() as gate:
+        with InterruptGate() as gate:
             return self._interp_cell(line, cell, gate)
 
     def _interp_cell(self, line, cell, gate):
@@ -1068,10 +1029,10 @@ class InterpMagics(Magics):
             timeout = None  # inf: as long as it takes
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            finished = job._done.wait(timeout)
+            finished = wait_event(job._done, timeout)
         except KeyboardInterrupt:
             job.interrupt()
-            finished = job._done.wait(INTERRUPT_GRACE)
+            finished = wait_event(job._done, INTERRUPT_GRACE)
             if not finished:
                 raise
         if not finished:
@@ -1155,6 +1116,7 @@ def load_ipython_extension(ip):
         magics._atexit = lambda: magics.shutdown(3.0)
         atexit.register(magics._atexit)
     ip.register_magics(magics)
+    magics.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
         from interp_kernel.timeline import attach
 
@@ -1173,6 +1135,7 @@ def unload_ipython_extension(ip):
     if magics is None:
         return
     magics.shutdown(3.0)
+    magics.cell_start_guard.detach(ip)
     try:
         from interp_kernel.timeline import detach
 

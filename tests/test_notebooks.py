@@ -26,7 +26,11 @@ CELL_TIMEOUT = 120
 #: On a shared machine another job can take a core away for a while: the parallel
 #: notebook is run once more when its measured speed-up falls short.
 PARALLEL_ATTEMPTS = 3
-MIN_SPEEDUP = 1.5
+#: Isolated interpreters must clearly use more than one core (one GIL gives <= 1x) ...
+MIN_SPEEDUP = 1.25
+#: ... and keep up with a warm pool of processes measured in the same run (the
+#: control: what the machine let two workers have at that moment).
+MIN_SHARE_OF_PROCESSES = 0.8
 
 _runs = {}  # notebook name -> (executed notebook, seconds)
 
@@ -337,20 +341,23 @@ def _speedups(nb):
 def parallel():
     nb = executed("parallel.ipynb")
     for _ in range(PARALLEL_ATTEMPTS - 1):
-        if not _speedup_problems(_speedups(nb)[0]):
+        if not _speedup_problems(_speedups(nb)[0], _process_speedup(nb)):
             break
         nb = execute("parallel.ipynb")  # the machine was busy: measure again
     return nb
 
 
-def _speedup_problems(speedups):
+def _speedup_problems(speedups, control):
+    """What the measured speed-ups contradict; ``control`` is the warm process pool's."""
     problems = []
     if speedups.get("threads", 0.0) >= 1.4:
         problems.append("threads should gain nothing on pure Python (one GIL)")
     if speedups.get("legacy interpreters", 0.0) >= 1.4:
         problems.append("legacy interpreters share main's GIL: no speed-up expected")
-    if cpus() >= 2 and speedups.get("isolated interpreters", 0.0) <= MIN_SPEEDUP:
-        problems.append(f"isolated interpreters should beat {MIN_SPEEDUP}x on {cpus()} CPUs")
+    isolated = speedups.get("isolated interpreters", 0.0)
+    if cpus() >= 2 and (isolated <= MIN_SPEEDUP or isolated < MIN_SHARE_OF_PROCESSES * control):
+        problems.append(f"isolated interpreters should beat {MIN_SPEEDUP}x on {cpus()} CPUs and "
+                        f"{MIN_SHARE_OF_PROCESSES:.0%} of the process pool's {control:.2f}x")
     return problems
 
 
@@ -358,14 +365,14 @@ def test_parallel_speedup(parallel):
     speedups, text = _speedups(parallel)
     assert "every method computed the same walks: True" in text
     assert set(speedups) == {"threads", "legacy interpreters", "isolated interpreters"}, text
-    problems = _speedup_problems(speedups)
     control = _process_speedup(parallel)
+    problems = _speedup_problems(speedups, control)
     if problems and control <= MIN_SPEEDUP:
         # The control, measured side by side in the same run: if two *processes* could not
         # get two cores either, other programs held the CPUs and nothing was measured.
         pytest.skip(f"other programs kept the CPUs busy: a warm pool of 2 processes reached only "
                     f"{control:.2f}x in the same runs ({'; '.join(problems)}); last measurement:\n{text}")
-    assert not problems, f"{problems} (2 processes reached {control:.2f}x in the same run)\n{text}"
+    assert not problems, f"{problems}\n{text}"
 
 
 def _process_speedup(nb):
