@@ -36,6 +36,7 @@ _PACKAGE_DIR = __file__.rpartition("/")[0] + "/"
 
 # Payload encodings for values crossing with push/pull.
 PICKLED = "pickle"
+PICKLED_CARRIED = "pickle-carried"  # a large pickle waiting in a cross-interpreter queue
 SHARED = "shared"  # natively shareable object waiting in a cross-interpreter queue
 
 _MIME_METHODS = (
@@ -254,10 +255,15 @@ def _decode(payload):
         import pickle
 
         return pickle.loads(data)
-    if kind == SHARED:
+    if kind == SHARED or kind == PICKLED_CARRIED:
         from interp_kernel import interpreters
 
-        return interpreters.Queue(data).get(timeout=5)
+        value = interpreters.Queue(data).get(timeout=5)
+        if kind == SHARED:
+            return value
+        import pickle
+
+        return pickle.loads(value)
     raise ValueError(f"unknown payload kind {kind!r}")
 
 

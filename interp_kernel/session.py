@@ -169,8 +169,8 @@ class Session:
     def push(self, values=None, /, **kwargs):
         """Bind values in the interpreter's ``__main__``.
 
-        Values are pickled (natively shareable ones such as memoryview cross without a
-        copy). Every value is encoded before any is sent: when one cannot cross, raises
+        Values are pickled, except a memoryview (shared: no copy) and a large bytes or
+        str (natively shareable: one copy); large ones travel beside the command. Every value is encoded before any is sent: when one cannot cross, raises
         NotTransferableError naming it and its type, and nothing is bound. Blocks until
         the interpreter has them (after any queued work).
         """
@@ -419,24 +419,40 @@ class Session:
         self.current = None
 
 
+#: bytes, str and pickles at least this long cross natively through a queue (one copy,
+#: made by the receiving interpreter) rather than inside the command (four copies:
+#: marshal, the channel in and out, unmarshal); shorter ones are cheaper in the command.
+SHARE_NATIVELY_FROM = 1 << 16
+
+
 def encode_value(name, value, carriers):
     """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it.
 
-    A memoryview crosses without a copy (the interpreter sees the same memory) through
-    a cross-interpreter queue appended to ``carriers``; everything else is pickled.
+    A memoryview crosses without a copy (the interpreter sees the same memory), a
+    large bytes or str with one copy; anything else is pickled. Those and large
+    pickles travel in a cross-interpreter queue appended to ``carriers``.
     """
-    if isinstance(value, memoryview):
-        carrier = interpreters.create_queue()
-        carrier.put(value)
-        carriers.append(carrier)
-        return ("shared", carrier.id)
+    if isinstance(value, memoryview) or (
+            type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
+        return ("shared", _carry(value, carriers))
     try:
-        return ("pickle", pickle.dumps(value, protocol=5))
+        pickled = pickle.dumps(value, protocol=5)
     except Exception as exc:
         raise NotTransferableError(
             f"cannot send {name!r} to an interpreter: a {type(value).__qualname__} object is neither "
             f"shareable nor picklable ({exc})"
         ) from None
+    if len(pickled) >= SHARE_NATIVELY_FROM:
+        return ("pickle-carried", _carry(pickled, carriers))
+    return ("pickle", pickled)
+
+
+def _carry(shareable, carriers):
+    """A new cross-interpreter queue holding ``shareable``; returns its id."""
+    carrier = interpreters.create_queue()
+    carrier.put(shareable)
+    carriers.append(carrier)
+    return carrier.id
 
 
 def _check_variable(name):

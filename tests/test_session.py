@@ -211,6 +211,23 @@ def test_push_pull_of_a_dict_is_pickled(worker):
     assert worker.pull("config") == {"a": [1, 2, 3], "b": {"c": None}}
 
 
+def test_push_of_large_bytes_and_str_crosses_intact(worker):
+    """Large bytes and str cross natively (one copy) instead of pickled: same values,
+    same types; a large bytearray (not shareable) is pickled and stays a bytearray."""
+    from interp_kernel.session import SHARE_NATIVELY_FROM
+
+    blob = bytes(range(256)) * (4 * SHARE_NATIVELY_FROM // 256)
+    text = "naïve ✓ " * SHARE_NATIVELY_FROM
+    worker.push(blob=blob, text=text, small=b"abc", buffer=bytearray(2 * SHARE_NATIVELY_FROM))
+    assert worker.run("type(blob).__name__, len(blob), blob[:3], blob[-1]").value_repr == (
+        f"('bytes', {len(blob)}, b'\\x00\\x01\\x02', 255)")
+    assert worker.run("type(text).__name__, len(text), text[:7]").value_repr == (
+        f"('str', {len(text)}, 'naïve ✓')")
+    assert worker.run("small, type(buffer).__name__, len(buffer)").value_repr == (
+        f"(b'abc', 'bytearray', {2 * SHARE_NATIVELY_FROM})")
+    assert worker.pull("blob") == blob and worker.pull("text") == text
+
+
 def test_push_of_an_unpicklable_value_is_a_clear_error_and_nothing_is_bound(worker):
     with pytest.raises(NotTransferableError, match=r"'lock'.*lock"):
         worker.push(ok=1, lock=threading.Lock())
