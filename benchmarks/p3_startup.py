@@ -40,6 +40,15 @@ def run(ctx):
         lib_run.append(t2 - t1)
         manager.close(name)
 
+    manager.queue("p3_jobs")  # every new session now binds this queue too
+    lib_with_queue = []
+    for i in range(reps):
+        name = f"fresh_q{i}"
+        t0 = time.perf_counter()
+        manager.session(name).run("pass")
+        lib_with_queue.append(time.perf_counter() - t0)
+        manager.close(name)
+
     import _interpreters
 
     raw = []
@@ -58,7 +67,10 @@ def run(ctx):
     fam.add("library: `session(name)` + first `run('pass')`", lib_total, ours=True, scale=1e3, key="lib")
     fam.add("↳ of which `session(name)`: create + agent ready", lib_create, ours=True, scale=1e3, key="lib_create")
     fam.add("↳ of which the first `run('pass')`", lib_run, ours=True, scale=1e3, key="lib_run")
-    fam.add("↳ floor: a bare `_interpreters.create()` (isolated)", raw, scale=1e3, key="raw_create")
+    fam.add("library, with a named queue to bind: `session(name)` + first `run('pass')`", lib_with_queue,
+            ours=True, scale=1e3, key="lib_queue")
+    fam.add("↳ a bare `_interpreters.create()` (isolated) in the main thread (sessions create theirs "
+            "in the agent thread)", raw, scale=1e3, key="raw_create")
     fam.add("multiprocessing fork: start + join", procs["fork"], scale=1e3, key="fork")
     fam.add("multiprocessing forkserver: start + join", procs["forkserver"], scale=1e3, key="forkserver")
     fam.add("multiprocessing spawn: start + join", procs["spawn"], scale=1e3, key="spawn")

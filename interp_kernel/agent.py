@@ -38,6 +38,7 @@ _PACKAGE_DIR = __file__.rpartition("/")[0] + "/"
 PICKLED = "pickle"
 PICKLED_CARRIED = "pickle-carried"  # a large pickle waiting in a cross-interpreter queue
 SHARED = "shared"  # natively shareable object waiting in a cross-interpreter queue
+NAMED_QUEUE = "queue"  # a NamedQueue's handle: (name, channel, maxsize)
 
 _MIME_METHODS = (
     ("text/html", "_repr_html_"),
@@ -255,6 +256,10 @@ def _decode(payload):
         import pickle
 
         return pickle.loads(data)
+    if kind == NAMED_QUEUE:
+        from interp_kernel.queues import NamedQueue
+
+        return NamedQueue(*data)
     if kind == SHARED or kind == PICKLED_CARRIED:
         from interp_kernel import interpreters
 

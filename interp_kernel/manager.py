@@ -11,7 +11,7 @@ import weakref
 
 from interp_kernel.errors import BadNameError, ConfigMismatchError, UnknownInterpreterError
 from interp_kernel.queues import NamedQueue
-from interp_kernel.session import Session, check_name
+from interp_kernel.session import Session, check_name, close_sessions
 
 
 class Manager:
@@ -109,21 +109,11 @@ class Manager:
             self._sessions.clear()
             for session in sessions:
                 self.retired.extend(session.history)
-        results = {}
-
-        def close(session):
-            results[session.name] = session.close(timeout * 0.9)
-
-        threads = [threading.Thread(target=close, args=(s,), daemon=True) for s in sessions]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = close_sessions(sessions, timeout)
         for q in self._queues.values():
             q.close()
         self._queues.clear()
-        return [s.name for s in sessions if not results.get(s.name, False)]
+        return stuck
 
     # -- work ----------------------------------------------------------------------------
 

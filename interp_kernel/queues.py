@@ -2,17 +2,22 @@
 
 A :class:`NamedQueue` carries any picklable object between interpreters. ``get``
 and ``put`` block in C with the GIL released and wake as soon as the other side
-acts (no sleep-polling). The object itself crosses interpreters by pickling: what
-arrives is a handle on the same channel. Importable inside subinterpreters.
+acts (no sleep-polling). The queue itself crosses interpreters as its name, channel
+and maxsize (``handle()``; pickling works too): what arrives is a handle on the same
+channel. Importable inside subinterpreters; ``pickle`` and the stdlib ``queue`` module
+(whose ``Empty`` and ``Full`` it raises) are imported on first use, as every new
+interpreter binds the existing queues.
 """
-
-import pickle
-import queue as _stdlib_queue
 
 from interp_kernel import _core
 
-Empty = _stdlib_queue.Empty
-Full = _stdlib_queue.Full
+
+def __getattr__(name):
+    if name in ("Empty", "Full"):
+        import queue
+
+        return getattr(queue, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NamedQueue:
@@ -38,8 +43,12 @@ class NamedQueue:
             raise ValueError(f"maxsize {maxsize} is too large") from None
         return cls(name, channel, maxsize)
 
+    def handle(self):
+        """``(name, channel, maxsize)``: ``NamedQueue(*handle)`` in any interpreter is this queue."""
+        return (self.name, self.channel, self.maxsize)
+
     def __reduce__(self):
-        return (NamedQueue, (self.name, self.channel, self.maxsize))
+        return (NamedQueue, self.handle())
 
     def __repr__(self):
         return f"<NamedQueue {self.name!r} maxsize={self.maxsize}>"
@@ -51,6 +60,8 @@ class NamedQueue:
         with ``block=False``), ``TypeError`` when ``obj`` cannot be pickled,
         KeyboardInterrupt when the cell is interrupted while waiting.
         """
+        import pickle
+
         try:
             data = pickle.dumps(obj, protocol=5)
         except Exception as exc:
@@ -60,6 +71,8 @@ class NamedQueue:
         try:
             _core.channel_send(self.channel, data, self._timeout(block, timeout))
         except TimeoutError:
+            from queue import Full
+
             raise Full(f"queue {self.name!r} is full") from None
         except _core.ChannelError:
             raise ValueError(f"queue {self.name!r} is closed") from None
@@ -73,9 +86,13 @@ class NamedQueue:
         try:
             data = _core.channel_recv(self.channel, self._timeout(block, timeout))
         except TimeoutError:
+            from queue import Empty
+
             raise Empty(f"queue {self.name!r} is empty") from None
         except _core.ChannelError:
             raise ValueError(f"queue {self.name!r} is closed") from None
+        import pickle
+
         try:
             return pickle.loads(data)
         except Exception as exc:  # the object is gone from the queue either way: say why

@@ -26,6 +26,7 @@ from interp_kernel.errors import (
     SessionClosedError,
 )
 from interp_kernel.jobs import ErrorInfo, Job, RunRecord, RunResult
+from interp_kernel.queues import NamedQueue
 
 CONFIGS = ("isolated", "legacy")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -65,6 +66,39 @@ def leave_if_stuck(exit_code, grace=1.0):
 
 atexit.register(leave_if_stuck, 1)
 
+_open_sessions = set()  # sessions not closed yet
+
+
+def close_sessions(sessions, timeout):
+    """Close ``sessions`` in parallel, returning within about ``timeout`` seconds.
+
+    Returns the names of those whose interpreter could not be destroyed (user code
+    that ignores interrupts, or a thread stuck in a C call).
+    """
+    results = {}
+
+    def close(session):
+        results[session] = session.close(timeout * 0.9)
+
+    threads = [threading.Thread(target=close, args=(s,), daemon=True) for s in sessions]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [s.name for s in sessions if not results.get(s, False)]
+
+
+def _close_open_sessions_at_exit():
+    # An interpreter whose agent still runs would abort the process when Python
+    # finalizes it ("Py_EndInterpreter: not the last thread"). Registered after
+    # leave_if_stuck, so it runs before it (atexit runs hooks in reverse order).
+    if _open_sessions:
+        close_sessions(list(_open_sessions), timeout=3.0)
+
+
+atexit.register(_close_open_sessions_at_exit)
+
 
 def check_name(name):
     """Return ``name`` if it is a valid interpreter name, else raise BadNameError."""
@@ -99,10 +133,11 @@ class Session:
         self._closed = False
         self._ready = threading.Event()
         self._agent_failure = None
+        self._create_error = None
         self._destroyer = None
         self.agent_thread_id = None
+        self.id = None  # set by the agent thread, which creates the interpreter
 
-        self.id = _interpreters.create(_interpreters.new_config(config))
         self._commands = _core.channel_create()
         self._events = _core.channel_create()
         self._replies = _core.channel_create()
@@ -112,7 +147,8 @@ class Session:
             sleeper=self._sleeper,
         )
         self._agent = threading.Thread(
-            target=self._run_agent, args=(code,), name=f"interp-agent-{name}", daemon=True
+            target=self._run_agent, args=(_interpreters.new_config(config), code),
+            name=f"interp-agent-{name}", daemon=True,
         )
         self._reader = threading.Thread(target=self._read_events, name=f"interp-reader-{name}", daemon=True)
         self._reader.start()
@@ -120,7 +156,10 @@ class Session:
         if not self._ready.wait(start_timeout) or self._agent_failure:
             failure = self._agent_failure or "timed out"
             self._destroy_resources(timeout=1.0)
+            if self._create_error is not None:
+                raise self._create_error
             raise RuntimeError(f"could not start the agent of interpreter {name!r}: {failure}")
+        _open_sessions.add(self)
 
     # -- state -------------------------------------------------------------------
 
@@ -262,6 +301,7 @@ class Session:
             if self._closed:
                 return True
             self._closed = True
+        _open_sessions.discard(self)
         deadline = time.monotonic() + timeout
         try:
             _core.channel_send(self._commands, marshal.dumps(("stop",)))
@@ -306,6 +346,8 @@ class Session:
         return destroyed
 
     def _destroy_interpreter(self):
+        if self.id is None:
+            return
         try:
             _interpreters.destroy(self.id)
         except Exception:
@@ -313,7 +355,17 @@ class Session:
 
     # -- agent and reader threads -------------------------------------------------------
 
-    def _run_agent(self, code):
+    def _run_agent(self, config, code):
+        # The interpreter is created here rather than in the caller's thread: outside the
+        # main thread CPython 3.14 finds the thread's stack bounds without parsing
+        # /proc/self/maps (in a kernel process: ~20 ms -> ~9 ms per interpreter).
+        try:
+            self.id = _interpreters.create(config)
+        except BaseException as exc:  # raised again by __init__, in the caller's thread
+            self._create_error = exc
+            self._agent_failure = f"could not create the interpreter: {exc}"
+            self._ready.set()
+            return
         try:
             failure = _interpreters.exec(self.id, code)
         except Exception as exc:  # e.g. the interpreter could not be entered
@@ -429,9 +481,12 @@ def encode_value(name, value, carriers):
     """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it.
 
     A memoryview crosses without a copy (the interpreter sees the same memory), a
-    large bytes or str with one copy; anything else is pickled. Those and large
+    large bytes or str with one copy, a NamedQueue as its handle (no pickle module
+    needed there); anything else is pickled. Those and large
     pickles travel in a cross-interpreter queue appended to ``carriers``.
     """
+    if isinstance(value, NamedQueue):
+        return ("queue", value.handle())
     if isinstance(value, memoryview) or (
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
         return ("shared", _carry(value, carriers))

@@ -444,3 +444,16 @@ def test_process_exits_cleanly_without_an_explicit_shutdown(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "exiting\n" and "Fatal" not in done.stderr
+
+
+def test_a_session_left_open_is_closed_at_exit():
+    """A script that never closes its Session exits normally (an interpreter whose agent
+    still ran made CPython abort at exit: "Py_EndInterpreter: not the last thread")."""
+    import subprocess
+    import sys
+
+    code = "from interp_kernel import Session\ns = Session('lonely')\nprint(s.run('6 * 7').value_repr)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "42"
+    assert "Fatal Python error" not in proc.stderr
