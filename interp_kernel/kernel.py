@@ -4,6 +4,11 @@ Everything a Python kernel does keeps working in normal cells. In a cell that st
 with ``%%interp NAME``, completion and inspection are answered from inside that
 interpreter. Shutdown and restart destroy every interpreter within a bound, even
 when user code ignores interrupts or left a thread running.
+
+Two process-wide choices differ from a stock IPython kernel: the SIGINT handler is
+``sigint.CellStartGuard`` until each cell's code starts, and multiprocessing's default
+start method is 'forkserver' on 3.13 as on 3.14 (a forked child of a process with
+subinterpreters crashes).
 """
 
 import atexit
@@ -39,6 +44,21 @@ def split_interp_cell(code):
     return names, first, (len(code) if newline < 0 else newline + 1)
 
 
+def prefer_forkserver():
+    """Make 'forkserver' multiprocessing's default start method where it is 'fork'
+    (Python 3.13 on Linux; 3.14 already defaults to it), unless the user chose one.
+
+    A forked child of a process with subinterpreters crashes (CPython gh-139759), so
+    with 'fork' every process pool would hang once a cell ran in an interpreter.
+    """
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()  # the first is the platform's default
+    if (multiprocessing.get_start_method(allow_none=True) is None
+            and methods[0] == "fork" and "forkserver" in methods):
+        multiprocessing.set_start_method("forkserver")
+
+
 class InterpKernel(IPythonKernel):
     """An IPython kernel whose ``%%interp`` cells run in named subinterpreters."""
 
@@ -47,6 +67,7 @@ class InterpKernel(IPythonKernel):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        prefer_forkserver()
         load_ipython_extension(self.shell)
         self._stuck = []
         atexit.register(self._exit_if_stuck)

@@ -100,6 +100,31 @@ def _close_open_sessions_at_exit():
 atexit.register(_close_open_sessions_at_exit)
 
 
+#: Seconds between two fork warnings (a process pool whose children crash forks again and again).
+FORK_WARNING_INTERVAL = 5.0
+_last_fork_warning = -FORK_WARNING_INTERVAL
+
+
+def _warn_before_fork():
+    """``os.register_at_fork(before=...)``: say why the child of this fork will crash."""
+    global _last_fork_warning
+    try:
+        count = len(_interpreters.list_all()) - 1
+    except Exception:
+        return
+    now = time.monotonic()
+    if count < 1 or now - _last_fork_warning < FORK_WARNING_INTERVAL:
+        return
+    _last_fork_warning = now
+    print(f"interp_kernel: os.fork() while {count} subinterpreter(s) exist: the child process will crash "
+          f"on this CPython (gh-139759). Use multiprocessing's 'forkserver' or 'spawn' start method "
+          f"(multiprocessing.get_context('forkserver')), or close the interpreters first.",
+          file=sys.stderr, flush=True)
+
+
+os.register_at_fork(before=_warn_before_fork)
+
+
 def check_name(name):
     """Return ``name`` if it is a valid interpreter name, else raise BadNameError."""
     if not isinstance(name, str) or not _NAME.match(name):

@@ -1424,6 +1424,20 @@ def gotchas():
     Likewise `os._exit()` or a crash in a compiled module in *any* interpreter ends the
     whole kernel (don't run it!).
     """)
+    b.md("""
+    One process also means that `os.fork()` copies every interpreter, and CPython cannot
+    yet tidy them up in the child: a forked child of a process with subinterpreters
+    crashes (CPython gh-139759; the kernel prints a warning when it sees such a fork).
+    So this kernel makes `forkserver` the default start method of `multiprocessing`, as
+    Python 3.14 does: process pools in normal cells keep working next to interpreters
+    (their functions must be importable, as always without fork):
+    """)
+    b.code("""
+    import multiprocessing
+    print(multiprocessing.get_start_method())
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(abs, [-3, -2, -1]))
+    """, "process-pool")
 
     b.md("""
     ## 7. Not a security boundary

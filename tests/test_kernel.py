@@ -386,6 +386,39 @@ def test_queue_between_two_interpreters_and_main(kernel):
 # -- completion and inspection -------------------------------------------------------------
 
 
+def test_process_pools_work_once_interpreters_exist(kernel):
+    """A forked child of a process with subinterpreters crashes (CPython gh-139759): the
+    kernel makes 'forkserver' multiprocessing's default (3.14's default; 3.13's is fork),
+    so a plain process pool still works next to interpreters."""
+    assert kernel.execute("%%interp pools\n1").ok
+    ex = kernel.execute(cell("""
+        import multiprocessing
+        print(multiprocessing.get_start_method())
+        with multiprocessing.Pool(2) as pool:
+            print(pool.map_async(abs, [-1, -2, -3]).get(30))
+    """), timeout=60)
+    assert ex.ok, ex.summary()
+    assert ex.stdout.splitlines() == ["forkserver", "[1, 2, 3]"]
+    assert "os.fork()" not in ex.stderr
+
+
+def test_a_fork_next_to_interpreters_is_explained(kernel):
+    """An explicit fork still crashes its child: the cell says why, before it happens."""
+    assert kernel.execute("%%interp forked\n1").ok
+    ex = kernel.execute(cell("""
+        import multiprocessing, resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the child's crash leaves no core file
+        child = multiprocessing.get_context("fork").Process(target=abs, args=(1,))
+        child.start()
+        child.join(30)
+        print(child.exitcode)
+    """), timeout=60)
+    assert ex.ok, ex.summary()
+    assert int(ex.stdout.strip()) < 0  # killed by a signal (SIGABRT on 3.13, SIGSEGV on 3.14)
+    assert "os.fork() while" in ex.stderr and "subinterpreter(s) exist" in ex.stderr
+    assert "forkserver" in ex.stderr
+
+
 def test_completion_inside_interp_cell(kernel):
     kernel.execute("main_only_name = 1")
     kernel.execute("%%interp comp\nimport collections\nmy_long_variable = 1")

@@ -482,6 +482,10 @@ def test_gotchas_shared_process_state(gotchas):
     assert f"main's current directory is now {tempfile.gettempdir()}" in stdout(cell(gotchas, "chdir"))
 
 
+def test_gotchas_process_pools_next_to_interpreters(gotchas):
+    assert stdout(cell(gotchas, "process-pool")).splitlines() == ["forkserver", "[3, 2, 1]"]
+
+
 def test_gotchas_not_a_security_boundary(gotchas):
     assert result(cell(gotchas, "not-security")) == 'b"main\'s secret: hunter2"'
     prose = "\n".join(c.source for c in gotchas.cells if c.cell_type == "markdown")
