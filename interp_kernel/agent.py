@@ -354,21 +354,64 @@ def _flush_streams():
             pass
 
 
+class DisplayHandle:
+    """What ``display(obj, display_id=...)`` returns: ``update()`` replaces that output
+    in place, ``display()`` shows the object again under the same id."""
+
+    __slots__ = ("display_id", "_display")
+
+    def __init__(self, display_id, display):
+        self.display_id = display_id
+        self._display = display
+
+    def display(self, obj, **kwargs):
+        self._display(obj, display_id=self.display_id, **kwargs)
+
+    def update(self, obj, **kwargs):
+        self._display(obj, display_id=self.display_id, update=True, **kwargs)
+
+    def __repr__(self):
+        return f"<DisplayHandle display_id={self.display_id}>"
+
+
 def _make_display(agent):
-    def display(*objs, raw=False, metadata=None, **kwargs):
-        """Show objects in the cell's output, with their rich representations."""
+    """``display``, ``update_display`` and ``clear_output`` for the interpreter's builtins
+    (what ``IPython.display`` offers a kernel's cells)."""
+    made_ids = [0]
+
+    def display(*objs, raw=False, metadata=None, display_id=None, update=False, **kwargs):
+        """Show objects in the cell's output, with their rich representations.
+
+        ``display_id=True`` (or a string) returns a DisplayHandle whose ``update(obj)``
+        replaces the output in place; ``update=True`` replaces an existing one.
+        """
         _flush_streams()
+        if display_id is True:
+            made_ids[0] += 1
+            display_id = f"interp-{id(agent):x}-{made_ids[0]}"
+        elif display_id is not None:
+            display_id = str(display_id)
         for obj in objs:
             data = obj if raw else mime_bundle(obj)
             try:
-                agent.send("display", agent.job, data, metadata or {})
+                agent.send("display", agent.job, data, metadata or {}, display_id, bool(update))
             except ValueError:  # marshal: not plain data
                 raise TypeError(
                     "display(raw=True) takes a dict of MIME type -> str (or JSON-like dict/list), and "
                     "metadata must be such a dict too: they hold an object that cannot be sent"
                 ) from None
+        return None if display_id is None else DisplayHandle(display_id, display)
 
-    return display
+    def update_display(obj, *, display_id, **kwargs):
+        """Replace the output shown with ``display_id`` by ``obj``."""
+        display(obj, display_id=display_id, update=True, **kwargs)
+
+    def clear_output(wait=False):
+        """Clear the cell's output (with ``wait=True``: when new output arrives)."""
+        _flush_streams()
+        agent.send("clear", agent.job, bool(wait))
+
+    return display, update_display, clear_output
 
 
 def _make_input(agent):
@@ -462,7 +505,7 @@ def serve(commands, events, replies, sleeper):
     sys.setswitchinterval(0.001)
     sys.stdout = StreamWriter(agent, "stdout")
     sys.stderr = StreamWriter(agent, "stderr")
-    builtins.display = _make_display(agent)
+    builtins.display, builtins.update_display, builtins.clear_output = _make_display(agent)
     builtins.input = _make_input(agent)
     import time
 

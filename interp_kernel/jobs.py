@@ -86,7 +86,9 @@ class Job:
     """One unit of work in one session; finished when its ``done`` event is set.
 
     Callbacks run on the session's reader thread: ``on_output(stream, text)``,
-    ``on_display(data, metadata)``, ``on_input(prompt, password) -> str | None``.
+    ``on_display(data, metadata)`` (with ``display_id=..., update=...`` keywords when
+    the interpreter gave a display id), ``on_clear(wait)`` (``clear_output``),
+    ``on_input(prompt, password) -> str | None``.
     """
 
     session: object
@@ -95,6 +97,7 @@ class Job:
     on_output: object = None
     on_display: object = None
     on_input: object = None
+    on_clear: object = None
     id: int = field(default_factory=lambda: next(_job_ids))
     result: RunResult | None = None
     started: float = 0.0

@@ -291,8 +291,14 @@ class Router:
     def stream(self, target, name, text):
         self._put(("stream", target, name, text))
 
-    def display(self, target, data, metadata=None):
-        self._put(("display", target, data, metadata or {}))
+    def display(self, target, data, metadata=None, display_id=None, update=False):
+        """Show a MIME bundle; with ``display_id`` it can be updated in place later
+        (``update=True`` replaces the output shown with that id)."""
+        self._put(("display", target, data, (metadata or {}, display_id, update)))
+
+    def clear(self, target, wait=False):
+        """Clear ``target``'s cell output (with ``wait``: when new output arrives)."""
+        self._put(("clear", target, bool(wait), None))
 
     def error(self, target, exc):
         """Show a cell error (InterpCellError or InterpMagicError) in ``target``'s cell."""
@@ -350,7 +356,9 @@ class Router:
                     pending = None
                 try:
                     if kind == "display":
-                        self._send_display(target, a, b)
+                        self._send_display(target, a, *b)
+                    elif kind == "clear":
+                        self._send_clear(target, a)
                     elif kind == "error":
                         self._send_error(target, a)
                     elif kind == "flush":
@@ -375,17 +383,30 @@ class Router:
         except Exception as exc:
             _log(f"could not publish output: {exc!r}")
 
-    def _send_display(self, target, data, metadata):
+    def _send_display(self, target, data, metadata, display_id=None, update=False):
+        transient = {} if display_id is None else {"display_id": display_id}
         if self.kernel is not None:
+            msg_type = "update_display_data" if update else "display_data"
             self.kernel.session.send(
-                self.kernel.iopub_socket, "display_data",
-                {"data": data, "metadata": metadata, "transient": {}},
-                parent=target.parent, ident=b"display_data",
+                self.kernel.iopub_socket, msg_type,
+                {"data": data, "metadata": metadata, "transient": transient},
+                parent=target.parent, ident=msg_type.encode(),
             )
         else:
             from IPython.display import publish_display_data
 
-            publish_display_data(data, metadata)
+            publish_display_data(data, metadata, transient=transient, update=update)
+
+    def _send_clear(self, target, wait):
+        if self.kernel is not None:
+            self.kernel.session.send(
+                self.kernel.iopub_socket, "clear_output", {"wait": wait},
+                parent=target.parent, ident=b"clear_output",
+            )
+        else:
+            from IPython.display import clear_output
+
+            clear_output(wait)
 
     def _send_error(self, target, exc):
         lines = exc._render_traceback_()
@@ -894,7 +915,8 @@ class InterpMagics(Magics):
                 jobs[session.name] = session.submit(
                     code,
                     on_output=_Labeller(self.router, target, session.name if multi else None, status),
-                    on_display=lambda data, metadata, _t=target: self.router.display(_t, data, metadata),
+                    on_display=lambda data, metadata, _t=target, **kw: self.router.display(_t, data, metadata, **kw),
+                    on_clear=lambda wait, _t=target: self.router.clear(_t, wait),
                     on_input=lambda prompt, password, _t=target: self.router.ask(_t, prompt, password),
                     filename=self._filename(session.name),
                 )

@@ -199,7 +199,7 @@ class Manager:
 def _tagged(callback, name):
     if callback is None:
         return None
-    return lambda *args: callback(name, *args)
+    return lambda *args, **kwargs: callback(name, *args, **kwargs)
 
 
 def _shutdown_at_exit(manager_ref):

@@ -204,27 +204,30 @@ class Session:
 
     # -- work ----------------------------------------------------------------------
 
-    def submit(self, code, *, on_output=None, on_display=None, on_input=None, filename=None, label=None):
+    def submit(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
+               label=None):
         """Queue ``code`` to run as a cell; returns its :class:`Job` at once.
 
         The cell runs all statements, then evaluates a trailing expression whose MIME
         bundle becomes the result's ``data``. Raises SessionClosedError if closed.
         """
         job = Job(self, "run", label=label or _first_line(code), on_output=on_output,
-                  on_display=on_display, on_input=on_input)
+                  on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
         self._send(job, ("run", job.id, code, filename))
         return job
 
-    def run(self, code, *, on_output=None, on_display=None, on_input=None, filename=None, timeout=None):
+    def run(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
+            timeout=None):
         """Run ``code`` as a cell and wait for its :class:`RunResult`.
 
         Blocks until the cell ends (or ``timeout`` seconds: then raises TimeoutError,
         the cell keeps running). Errors inside the cell come back in the result,
         they are not raised here. Output goes to ``on_output(stream, text)`` as it is
-        written, from the reader thread.
+        written, from the reader thread (the other callbacks: see :class:`Job`).
         """
-        job = self.submit(code, on_output=on_output, on_display=on_display, on_input=on_input, filename=filename)
+        job = self.submit(code, on_output=on_output, on_display=on_display, on_input=on_input,
+                          on_clear=on_clear, filename=filename)
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"the cell in {self.name!r} is still running after {timeout} s")
@@ -234,7 +237,8 @@ class Session:
         """Bind values in the interpreter's ``__main__``.
 
         Values are pickled, except a memoryview (shared: no copy) and a large bytes or
-        str (natively shareable: one copy); large ones travel beside the command. Every value is encoded before any is sent: when one cannot cross, raises
+        str (natively shareable: one copy); large ones travel beside the command. Every
+        value is encoded before any is sent: when one cannot cross, raises
         NotTransferableError naming it and its type, and nothing is bound. Blocks until
         the interpreter has them (after any queued work).
         """
@@ -426,7 +430,14 @@ class Session:
                 job.on_output(*rest)
         elif kind == "display":
             if job is not None and job.on_display is not None:
-                job.on_display(*rest)
+                data, metadata, display_id, update = rest
+                if display_id is None and not update:
+                    job.on_display(data, metadata)
+                else:
+                    job.on_display(data, metadata, display_id=display_id, update=update)
+        elif kind == "clear":
+            if job is not None and job.on_clear is not None:
+                job.on_clear(*rest)
         elif kind == "input":
             prompt, password, request = rest
             answer = None

@@ -74,6 +74,7 @@ class InterpCellKernelTests(_InterpKernelBase):
         {"code": "%%interp conf\ndisplay({'a': 1})", "mime": "text/plain"},
     ]
     code_inspect_sample = "%%interp conf\nzip"
+    code_clear_output = "%%interp conf\nclear_output()"
 
     @classmethod
     def prepare(cls):

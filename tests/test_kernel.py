@@ -107,6 +107,33 @@ def test_display_inside_the_body(kernel):
     assert kinds.index("display_data") < kinds.index("stream")
 
 
+def test_display_ids_update_in_place_and_clear_output(kernel):
+    """``display(obj, display_id=True)`` returns a handle whose ``update`` replaces the
+    output in place; ``update_display`` and ``clear_output`` work as in IPython."""
+    ex = kernel.execute(cell("""
+        %%interp rich
+        print("before")
+        handle = display("step 1", display_id=True)
+        handle.update("step 2")
+        update_display("step 3", display_id=handle.display_id)
+        clear_output(wait=True)
+        print("after")
+        handle
+    """))
+    assert ex.ok, ex.summary()
+    shown = [(m["msg_type"], m["content"]) for m in ex.messages
+             if m["msg_type"] in ("stream", "display_data", "update_display_data", "clear_output")]
+    kinds = [kind for kind, _ in shown]
+    assert kinds == ["stream", "display_data", "update_display_data", "update_display_data",
+                     "clear_output", "stream"], shown
+    ids = {content["transient"]["display_id"] for kind, content in shown if "display" in kind}
+    assert len(ids) == 1 and ids.pop()
+    assert [content["data"]["text/plain"] for kind, content in shown if "display" in kind] == [
+        "'step 1'", "'step 2'", "'step 3'"]
+    assert shown[4][1] == {"wait": True}
+    assert ex.text.startswith("<DisplayHandle display_id=")
+
+
 def test_error_shows_the_interpreters_traceback(kernel):
     ex = kernel.execute(cell("""
         %%interp err

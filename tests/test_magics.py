@@ -219,3 +219,11 @@ def test_timeline_subcommand(ip):
         ip.run_line_magic("interp", "timeline --last 2 --since-reset")
     with pytest.raises(UsageError):
         ip.run_line_magic("interp", "timeline --last 0")
+
+
+def test_display_ids_and_clear_output_in_a_terminal_shell(ip, capsys):
+    result = run(ip, "%%interp term_display\nh = display('one', display_id=True)\nh.update('two')\nclear_output()\n'done'")
+    assert result.success, result.error_in_exec
+    ip.magics_manager.registry["InterpMagics"].router.flush()
+    out = capsys.readouterr().out
+    assert out.index("'one'") < out.index("'two'") < out.index("\x1b[2K")  # shown, updated, cleared

@@ -457,3 +457,22 @@ def test_a_session_left_open_is_closed_at_exit():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "42"
     assert "Fatal Python error" not in proc.stderr
+
+
+def test_display_ids_and_clear_output_reach_the_callbacks(worker):
+    shown, cleared = [], []
+    result = worker.run(
+        "display('plain')\n"
+        "h = display('first', display_id=True)\n"
+        "h.update('second')\n"
+        "clear_output(wait=True)\n",
+        on_display=lambda data, metadata, **kw: shown.append((data["text/plain"], kw)),
+        on_clear=cleared.append,
+    )
+    assert result.ok, result.error
+    assert shown[0] == ("'plain'", {})
+    (first, first_kw), (second, second_kw) = shown[1:]
+    assert (first, second) == ("'first'", "'second'")
+    assert first_kw["display_id"] == second_kw["display_id"] and first_kw["display_id"]
+    assert (first_kw["update"], second_kw["update"]) == (False, True)
+    assert cleared == [True]
