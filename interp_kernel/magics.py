@@ -468,6 +468,14 @@ class Router:
         return None if value == "\x04" else value
 
 
+def _warn_undestroyed(names, what_now):
+    """Tell the user that these interpreters' old interpreter could not be destroyed."""
+    if names:
+        print(f"warning: {', '.join(names)} could not be destroyed (a thread of its own still runs, "
+              f"or is stuck in a C call); {what_now}, and the old one will be cleaned up when the "
+              f"kernel exits", file=sys.stderr)
+
+
 def _log(text):
     try:
         print(f"interp_kernel: {text}", file=sys.__stderr__)
@@ -1007,18 +1015,19 @@ class InterpMagics(Magics):
                     stuck.append(session.name)
             except InterpError:
                 pass
-        if stuck:
-            print(f"warning: {', '.join(stuck)} could not be destroyed (a thread of its own still runs, "
-                  f"or is stuck in a C call); "
-                  f"it is closed and will be cleaned up when the kernel exits", file=sys.stderr)
+        _warn_undestroyed(stuck, "it is closed")
 
     def _cmd_reset(self, args):
         sessions = [self._session(name, create=False) for name in args.names]
+        stuck = []
         for session in sessions:
             try:
                 self.manager.reset(session.name)
             except InterpError as exc:
                 raise _from_interp_error(exc) from None
+            if session.stuck:
+                stuck.append(session.name)
+        _warn_undestroyed(stuck, "a fresh interpreter has its name")
 
     def _cmd_push(self, args):
         values = self._inputs(args.variables)

@@ -51,6 +51,13 @@ def _result(text):
     return check
 
 
+def _in_stderr(*words):
+    def check(kernel, ex):
+        for word in words:
+            assert word in ex.stderr, ex.summary()
+    return check
+
+
 def _interp_value(interp, expr, text):
     def check(kernel, ex):
         got = kernel.execute(f"%%interp {interp}\n{expr}")
@@ -268,7 +275,8 @@ CASES = [
                                   _wait_error("lc2job", "KeyboardInterrupt"))),
     Case("reset-while-stuck-in-c", "%interp reset lc7", None,
          setup="%%interp lc7 --bg\nimport threading\nthreading.Event().wait()", interp="lc7",
-         check=_interp_value("lc7", "'threading' in globals()", "False")),
+         check=_all(_interp_value("lc7", "'threading' in globals()", "False"),
+                    _in_stderr("lc7 could not be destroyed", "a fresh interpreter has its name"))),
     Case("use-a-closed-interpreter", "%interp push lc3 v_one", "UnknownInterpreterError", ["lc3"],
          setup="v_one = 1\n%interp create lc3\n%interp close lc3", interp=None, gone="lc3"),
     Case("closed-interpreter-comes-back-fresh", "%%interp lc4\n'v_old' in globals()", None,
