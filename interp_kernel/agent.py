@@ -415,21 +415,66 @@ def _make_display(agent):
 
 
 def _make_input(agent):
-    def input(prompt=""):
-        """Ask the frontend for a line of text (a stdin request); blocks until it answers."""
+    """``input`` and ``getpass`` that ask the frontend (stdin requests; getpass's is a
+    password request). Both block until it answers."""
+
+    def ask(prompt, password):
         _flush_streams()
         agent.input_requests += 1
         request = agent.input_requests
-        agent.send("input", agent.job, str(prompt), False, request)
+        agent.send("input", agent.job, str(prompt), password, request)
         while True:  # skip late answers to requests that were interrupted
             answered, answer = marshal.loads(_core.channel_recv(agent.replies))
             if answered == request:
                 break
         if answer is None:
-            raise EOFError("input() is not available: the frontend does not accept input requests")
+            what = "getpass()" if password else "input()"
+            raise EOFError(f"{what} is not available: the frontend does not accept input requests")
         return answer
 
-    return input
+    def input(prompt=""):
+        """Ask the frontend for a line of text (a stdin request); blocks until it answers."""
+        return ask(prompt, False)
+
+    def getpass(prompt="Password: ", stream=None):
+        """Ask the frontend for a password (not echoed); blocks until it answers."""
+        return ask(prompt, True)
+
+    return input, getpass
+
+
+class _GetpassFinder:
+    """A meta path finder: when the interpreter first imports ``getpass``, its
+    ``getpass()`` becomes the frontend's password prompt (as ipykernel does in main)."""
+
+    def __init__(self, getpass):
+        self.getpass = getpass
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "getpass":
+            return None
+        sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None:
+            spec.loader = _PatchingLoader(spec.loader, {"getpass": self.getpass})
+        return spec
+
+
+class _PatchingLoader:
+    """Loads a module with ``loader``, then sets the attributes in ``patch``."""
+
+    def __init__(self, loader, patch):
+        self.loader = loader
+        self.patch = patch
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        module.__dict__.update(self.patch)
 
 
 # -- introspection helpers (completion, inspection) ---------------------------------
@@ -506,7 +551,8 @@ def serve(commands, events, replies, sleeper):
     sys.stdout = StreamWriter(agent, "stdout")
     sys.stderr = StreamWriter(agent, "stderr")
     builtins.display, builtins.update_display, builtins.clear_output = _make_display(agent)
-    builtins.input = _make_input(agent)
+    builtins.input, getpass = _make_input(agent)
+    sys.meta_path.insert(0, _GetpassFinder(getpass))
     import time
 
     time.sleep = _make_sleep(sleeper)

@@ -487,6 +487,19 @@ def test_input_asks_the_frontend(kernel):
     assert ex.text == "'bob'"
 
 
+def test_getpass_asks_the_frontend_for_a_password(kernel):
+    msg_id = kernel.submit("%%interp inp\nimport getpass\nsecret = getpass.getpass('pin? ')\nlen(secret)",
+                           allow_stdin=True)
+    request = kernel.kc.get_stdin_msg(timeout=30)
+    assert request["parent_header"]["msg_id"] == msg_id
+    assert request["content"] == {"prompt": "pin? ", "password": True}
+    kernel.kc.input("1234")
+    assert kernel.reply(msg_id)["content"]["status"] == "ok"
+    ex = kernel.wait_idle(msg_id)
+    assert [m["content"]["data"]["text/plain"] for m in ex if m["msg_type"] == "execute_result"] == ["4"]
+    assert "1234" not in str([m["content"] for m in ex])  # never echoed
+
+
 def test_interrupt_while_waiting_for_input(kernel):
     msg_id = kernel.submit("%%interp inp\nkept = 'k'\nx = input('say: ')", allow_stdin=True)
     request = kernel.kc.get_stdin_msg(timeout=10)
