@@ -101,36 +101,47 @@ class CellStartGuard(ast.NodeTransformer):
     sends no reply.
 
     ``InterpKernel`` installs it at the start of each execute request, which leaves no
-    window. Elsewhere (``%load_ext`` in IPython or ipykernel) the first ``pre_execute``
-    callback installs it: an interrupt landing before that is handled as IPython and
-    ipykernel handle it.
+    window, and when the cell is over (``post_execute``) it becomes the handler again,
+    dropping interrupts until ipykernel restores its own at the end of the request: a
+    KeyboardInterrupt landing while ipykernel sends the reply would lose the reply.
+    Elsewhere (``%load_ext`` in IPython or ipykernel) the first ``pre_execute``
+    callback installs it and ``post_execute`` puts Python's default handler back: an
+    interrupt landing outside that is handled as IPython and ipykernel handle it.
     """
 
     def __init__(self, cell_magic="interp"):
         super().__init__()
         self.cell_magic = cell_magic
         self.deferred = False
+        self.for_request = False  # installed by the kernel for a whole execute request
+        self.cell_over = False  # the request's cell has ended: drop interrupts
+        self.depth = 0  # cells running (a cell's code may run cells itself)
 
     def __call__(self, signum, frame):
-        self.deferred = True
+        if not self.cell_over:
+            self.deferred = True
 
     def take_deferred(self):
         """Whether a SIGINT was held back (and forget it)."""
         deferred, self.deferred = self.deferred, False
         return deferred
 
-    def install(self):
+    def install(self, for_request=True):
         """Become the SIGINT handler, with nothing held back yet; returns the previous
         handler. Main thread only (ValueError elsewhere)."""
-        self.deferred = False
+        self.deferred = self.cell_over = False
+        self.for_request = for_request
+        if for_request:
+            self.depth = 0
         return signal.signal(signal.SIGINT, self)
 
     def pre_execute(self):
         """``pre_execute`` callback: take over from Python's default handler."""
+        self.depth += 1
         if _sigint_handler_of_main_thread() is not signal.default_int_handler:
             return  # in InterpKernel: installed already; otherwise not ours to replace
         try:
-            self.install()
+            self.install(for_request=False)
         except KeyboardInterrupt:  # one was pending: signal.signal ran the default handler first
             signal.signal(signal.SIGINT, self)
             self.deferred = True
@@ -149,8 +160,18 @@ class CellStartGuard(ast.NodeTransformer):
     def post_execute(self):
         """``post_execute`` callback: the cell is over (or failed before its code ran,
         a syntax error); an interrupt held back since is dropped."""
-        self._restore_default()
+        self.depth = max(0, self.depth - 1)
         self.deferred = False
+        if self.for_request and self.depth == 0:
+            self.cell_over = True
+            handler = _sigint_handler_of_main_thread()
+            if handler is not None and handler is not self:
+                try:
+                    signal.signal(signal.SIGINT, self)
+                except KeyboardInterrupt:  # a pending one ran the old handler: the cell is over anyway
+                    signal.signal(signal.SIGINT, self)
+        else:
+            self._restore_default()
 
     def _restore_default(self):
         if signal.getsignal(signal.SIGINT) is self:

@@ -12,6 +12,7 @@ the kernel's and ZeroMQ's delivery.
 Set ``INTERP_RELIABILITY_FIGURES=path.jsonl`` to collect the figures.
 """
 
+import queue
 import random
 import time
 
@@ -155,6 +156,20 @@ def test_inside_a_blocking_queue_get(kernel):
     assert kernel.execute("%%interp getter\nrq.get(timeout=5)").text == "'after'"
 
 
+def _explain_missing_reply(kernel, msg_id, round_):
+    """Fail with what can still be learnt: is the kernel alive, does a second interrupt help?"""
+    alive = kernel.km.is_alive()
+    kernel.interrupt()
+    try:
+        second = kernel.reply(msg_id, timeout=10)["content"]["status"]
+        second = f"a second interrupt brought the reply ({second})"
+    except (TimeoutError, queue.Empty):
+        second = "a second interrupt brought no reply either"
+    seen = [(m["msg_type"], m["content"].get("execution_state", m["content"].get("ename", "")))
+            for m in kernel.messages(msg_id)]
+    pytest.fail(f"round {round_}: no execute_reply within 30 s; kernel alive: {alive}; {second}; iopub: {seen}")
+
+
 def test_interrupts_while_the_cell_starts(kernel):
     """Interrupts sent as soon as the kernel starts the cell (no marker awaited): they
     land in ipykernel's or IPython's code before the cell (its pre_run_cell callbacks
@@ -170,7 +185,10 @@ def test_interrupts_while_the_cell_starts(kernel):
         kernel.wait_for(msg_id, lambda m: m["msg_type"] == "execute_input", timeout=30)
         time.sleep(rng.choice([0, 0, 0.0005, 0.001, 0.002, 0.005]))
         kernel.interrupt()
-        reply = kernel.reply(msg_id, timeout=30)
+        try:
+            reply = kernel.reply(msg_id, timeout=30)
+        except (TimeoutError, queue.Empty):
+            _explain_missing_reply(kernel, msg_id, round_)
         messages = kernel.wait_idle(msg_id, timeout=30)
         errors = [m["content"] for m in messages if m["msg_type"] == "error"]
         assert reply["content"]["status"] == "error", (round_, reply["content"])

@@ -135,3 +135,23 @@ def test_in_the_kernel_an_interrupt_in_pre_run_cell_stops_the_interp_cell(fresh_
         assert "nothing ran" in strip_ansi("\n".join(ex.error["traceback"]))
         assert "Error in callback" not in ex.stdout + ex.stderr
     assert kernel.execute("%%interp k1\n6 * 7").text == "42"
+
+
+def test_in_the_kernel_an_interrupt_after_the_cell_is_dropped(fresh_kernel):
+    """Once the cell's code is over, a SIGINT would land in IPython's post-cell callbacks
+    or in ipykernel's reply code (which then sends no reply): the kernel drops it."""
+    kernel = fresh_kernel
+    assert kernel.execute(
+        "import signal\n"
+        "def _late_interrupt():\n"
+        "    signal.raise_signal(signal.SIGINT)\n"
+        "get_ipython().events.register('post_execute', _late_interrupt)"
+    ).ok
+    for code in ("%%interp late\n6 * 7", "6 * 7"):
+        ex = kernel.execute(code)
+        assert ex.ok and ex.text == "42", ex.summary()
+        assert "KeyboardInterrupt" not in ex.stdout + ex.stderr
+        assert not ex.errors
+    # and the cell's own code is still interruptible
+    ex = kernel.execute("import time\nsignal.raise_signal(signal.SIGINT)\ntime.sleep(5)")
+    assert ex.error["ename"] == "KeyboardInterrupt"
