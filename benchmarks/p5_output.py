@@ -41,11 +41,8 @@ def _lost(text):
 
 def run(ctx):
     fam = Family("P5", f"{LINES:,} printed lines from a cell to the client", "s")
-    k, stock = ctx.interp, ctx.stock
     reps = ctx.reps(3, 1)
-    cells = [("interp", k, "%%interp w\n" + BODY), ("plain", k, BODY), ("stock", stock, BODY)]
-    if ctx.cluster is not None:
-        cells.append(("px", k, "%%px\n" + BODY))
+    cells = ctx.cell_contenders(BODY)
     samples = {key: [] for key, _, _ in cells}
     lost = {key: [] for key, _, _ in cells}
     messages = {key: [] for key, _, _ in cells}

@@ -45,11 +45,9 @@ def _interrupt(kernel, code, settle=0.2):
 
 def run(ctx):
     fam = Family("P8", "Interrupt latency of `while True: pass` through the kernel", "ms")
-    k, stock = ctx.interp, ctx.stock
+    k = ctx.interp
     reps = ctx.reps(10, 3)
-    cells = [("interp", k, "%%interp w\n" + LOOP), ("plain", k, LOOP), ("stock", stock, LOOP)]
-    if ctx.cluster is not None:
-        cells.append(("px", k, "%%px\n" + LOOP))
+    cells = ctx.cell_contenders(LOOP)
     err = {key: [] for key, _, _ in cells}
     idle = {key: [] for key, _, _ in cells}
     names = {key: set() for key, _, _ in cells}

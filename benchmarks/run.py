@@ -60,6 +60,15 @@ class Context:
     def reps(self, full, quick):
         return quick if self.quick else full
 
+    def cell_contenders(self, body):
+        """``(key, kernel, code)`` for running ``body`` as an ``%%interp w`` cell, a plain
+        cell, a cell of the stock kernel and, with a cluster, a ``%%px`` cell."""
+        cells = [("interp", self.interp, "%%interp w\n" + body), ("plain", self.interp, body),
+                 ("stock", self.stock, body)]
+        if self.cluster is not None:
+            cells.append(("px", self.interp, "%%px\n" + body))
+        return cells
+
 
 def log(text):
     print(text, flush=True)

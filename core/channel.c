@@ -257,6 +257,26 @@ raise_status(ik_state *st, int status, int64_t cid, const char *op)
     return NULL;
 }
 
+/* One send (sending=1: *item goes in, set to NULL once taken) or receive
+ * (sending=0: *item is set) on channel `cid`: tries at once, then waits as
+ * `to` allows.  Called with the GIL held and ik_wait_mutex not held. */
+static int
+transfer(ik_state *st, int64_t cid, int sending, ik_item **item, const ik_timeout *to)
+{
+    pthread_mutex_lock(&ik_wait_mutex);
+    ik_channel *ch = find_channel(cid);
+    if (ch == NULL) {
+        pthread_mutex_unlock(&ik_wait_mutex);
+        return ST_NOTFOUND;
+    }
+    int status = sending ? try_send(ch, item) : try_recv(ch, item);
+    if (status == ST_AGAIN && to->blocking) {
+        return wait_channel(st, ch, sending, item, to);   /* unlocks */
+    }
+    pthread_mutex_unlock(&ik_wait_mutex);
+    return status == ST_AGAIN ? ST_TIMEOUT : status;
+}
+
 static int
 parse_cid(PyObject *obj, int64_t *cid)
 {
@@ -370,24 +390,7 @@ channel_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject
     }
     PyBuffer_Release(&view);
 
-    pthread_mutex_lock(&ik_wait_mutex);
-    ik_channel *ch = find_channel(cid);
-    int status;
-    if (ch == NULL) {
-        status = ST_NOTFOUND;
-    }
-    else {
-        status = try_send(ch, &item);
-        if (status == ST_AGAIN && !to.blocking) {
-            status = ST_TIMEOUT;
-        }
-    }
-    if (status == ST_AGAIN) {
-        status = wait_channel(st, ch, 1, &item, &to);   /* unlocks */
-    }
-    else {
-        pthread_mutex_unlock(&ik_wait_mutex);
-    }
+    int status = transfer(st, cid, 1, &item, &to);
     if (item != NULL) {             /* not sent */
         PyMem_RawFree(item);
     }
@@ -425,24 +428,7 @@ channel_recv(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject
     ik_state *st = ik_get_state(module);
     ik_item *item = NULL;
 
-    pthread_mutex_lock(&ik_wait_mutex);
-    ik_channel *ch = find_channel(cid);
-    int status;
-    if (ch == NULL) {
-        status = ST_NOTFOUND;
-    }
-    else {
-        status = try_recv(ch, &item);
-        if (status == ST_AGAIN && !to.blocking) {
-            status = ST_TIMEOUT;
-        }
-    }
-    if (status == ST_AGAIN) {
-        status = wait_channel(st, ch, 0, &item, &to);   /* unlocks */
-    }
-    else {
-        pthread_mutex_unlock(&ik_wait_mutex);
-    }
+    int status = transfer(st, cid, 0, &item, &to);
     if (status != ST_OK) {
         return raise_status(st, status, cid, "channel_recv");
     }

@@ -25,6 +25,7 @@ from interp_kernel.errors import (
     SessionBusyError,
     SessionClosedError,
 )
+from interp_kernel.agent import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
 from interp_kernel.jobs import ErrorInfo, Job, RunRecord, RunResult
 from interp_kernel.queues import NamedQueue
 
@@ -518,14 +519,14 @@ def encode_value(name, value, carriers):
 
     A memoryview crosses without a copy (the interpreter sees the same memory), a
     large bytes or str with one copy, a NamedQueue as its handle (no pickle module
-    needed there); anything else is pickled. Those and large
+    needed there); anything else is pickled. Memoryviews, large bytes/str and large
     pickles travel in a cross-interpreter queue appended to ``carriers``.
     """
     if isinstance(value, NamedQueue):
-        return ("queue", value.handle())
+        return (NAMED_QUEUE, value.handle())
     if isinstance(value, memoryview) or (
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
-        return ("shared", _carry(value, carriers))
+        return (SHARED, _carry(value, carriers))
     try:
         pickled = pickle.dumps(value, protocol=5)
     except Exception as exc:
@@ -534,8 +535,8 @@ def encode_value(name, value, carriers):
             f"shareable nor picklable ({exc})"
         ) from None
     if len(pickled) >= SHARE_NATIVELY_FROM:
-        return ("pickle-carried", _carry(pickled, carriers))
-    return ("pickle", pickled)
+        return (PICKLED_CARRIED, _carry(pickled, carriers))
+    return (PICKLED, pickled)
 
 
 def _carry(shareable, carriers):

@@ -711,7 +711,7 @@ def communicating():
     """, "shared-main")
     b.md("""
     Since nothing is copied, size does not matter. Compare sending 50 MB as `bytes`
-    (pickled: copied) and as a `memoryview` (shared):
+    (copied into the interpreter) and as a `memoryview` (shared):
     """)
     b.code("""
     import time

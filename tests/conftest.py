@@ -234,6 +234,16 @@ def start_kernel(startup_timeout=60):
     return handle
 
 
+@pytest.fixture
+def manager():
+    """A Manager (the library, no Jupyter) of its own, shut down after the test."""
+    from interp_kernel import Manager
+
+    m = Manager()
+    yield m
+    m.shutdown(timeout=5)
+
+
 @pytest.fixture(scope="module")
 def kernel():
     """One running ``interp`` kernel shared by the tests of a module."""

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def manager():
-    m = Manager()
-    yield m
-    m.shutdown(timeout=5)
-
-
-@pytest.fixture
 def worker(manager):
     return manager.session("worker")
 

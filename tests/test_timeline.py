@@ -5,7 +5,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from interp_kernel import Manager
 from interp_kernel.jobs import RunRecord
 from interp_kernel.timeline import (
     COLORS,
@@ -208,13 +207,6 @@ def test_activity_draws_busy_rects_inside_the_bars():
 
 
 # -- real interpreters ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def manager():
-    m = Manager()
-    yield m
-    m.shutdown(timeout=5)
 
 
 def _cpu_work(seconds):

@@ -5,19 +5,11 @@ import time
 
 import pytest
 
-from interp_kernel import Manager
 from interp_kernel.widgets import Dashboard
 
 pytestmark = pytest.mark.timeout(60)
 
 LOOP = "while True:\n    pass\n"
-
-
-@pytest.fixture
-def manager():
-    m = Manager()
-    yield m
-    m.shutdown(timeout=5)
 
 
 @pytest.fixture
