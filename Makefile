@@ -59,7 +59,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/tour.ipynb
 
 demo: setup
-	$(PY) -m interp_kernel.demo notebooks/tour.ipynb
+	$(PY) -m interp_kernel.jupyter.demo notebooks/tour.ipynb
 
 # Writes notebooks/*.ipynb (outputs cleared) from their sources in notebooks/build.py.
 notebooks: setup

@@ -11,11 +11,11 @@ __all__ = ["Manager", "Session", "load_ipython_extension", "unload_ipython_exten
 
 def __getattr__(name):
     if name == "Manager":
-        from interp_kernel.manager import Manager
+        from interp_kernel.runtime.manager import Manager
 
         return Manager
     if name == "Session":
-        from interp_kernel.session import Session
+        from interp_kernel.runtime.session import Session
 
         return Session
     raise AttributeError(f"module 'interp_kernel' has no attribute {name!r}")
@@ -23,12 +23,12 @@ def __getattr__(name):
 
 def load_ipython_extension(ipython):
     """Register the %%interp / %interp magics (``%load_ext interp_kernel``)."""
-    from interp_kernel.magics import load_ipython_extension as load
+    from interp_kernel.jupyter.magics import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from interp_kernel.magics import unload_ipython_extension as unload
+    from interp_kernel.jupyter.magics import unload_ipython_extension as unload
 
     unload(ipython)

@@ -10,12 +10,12 @@ import sys
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "install":
-        from interp_kernel.install import main as install_main
+        from interp_kernel.jupyter.install import main as install_main
 
         return install_main(argv[1:])
     from ipykernel.kernelapp import IPKernelApp
 
-    from interp_kernel.kernel import InterpKernel
+    from interp_kernel.jupyter.kernel import InterpKernel
 
     IPKernelApp.launch_instance(argv=argv, kernel_class=InterpKernel)
     return 0

@@ -994,7 +994,7 @@ def parallel():
     waits for all. Same interpreters, same timeline.
     """)
     b.code("""
-    from interp_kernel.magics import manager_for
+    from interp_kernel.jupyter.magics import manager_for
 
     manager = manager_for(get_ipython())      # the Manager behind %%interp
 

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from interp_kernel import bgstatus
-from interp_kernel.bgstatus import BackgroundStatus
+from interp_kernel.jupyter import bgstatus
+from interp_kernel.jupyter.bgstatus import BackgroundStatus
 
 pytestmark = pytest.mark.timeout(30)
 

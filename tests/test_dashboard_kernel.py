@@ -182,7 +182,7 @@ def test_several_dashboards_and_closing_one(kernel, widgets):
     second = open_dashboard(kernel, w)
     assert first != second
     ex = kernel.execute(
-        "import threading\nfrom interp_kernel.widgets import Dashboard\n"
+        "import threading\nfrom interp_kernel.views.dashboard import Dashboard\n"
         "ds = [w for w in __import__('ipywidgets').Widget.widgets.values() if isinstance(w, Dashboard)]\n"
         "before = sum(t.name == 'interp-dashboard' for t in threading.enumerate())\n"
         f"[d for d in ds if d.model_id == {first!r}][0].close()\n"

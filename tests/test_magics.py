@@ -9,8 +9,8 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from interp_kernel.kernel import split_interp_cell
-from interp_kernel.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
+from interp_kernel.jupyter.kernel import split_interp_cell
+from interp_kernel.jupyter.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,7 +71,7 @@ def test_split_interp_cell():
 
 
 def test_our_frames_are_dropped_from_tracebacks():
-    from interp_kernel.magics import _without_our_frames
+    from interp_kernel.jupyter.magics import _without_our_frames
 
     lines = [
         "Traceback (most recent call last):",
@@ -179,7 +179,7 @@ def test_interrupt_line_magic(ip, capsys):
 
 
 def test_install_writes_an_absolute_python_and_logos(tmp_path):
-    from interp_kernel.install import install
+    from interp_kernel.jupyter.install import install
 
     path = install(prefix=str(tmp_path), name="interp-test", display_name="Test D")
     spec = json.loads((tmp_path / "share/jupyter/kernels/interp-test/kernel.json").read_text())

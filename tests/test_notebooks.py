@@ -505,7 +505,7 @@ def test_no_notebook_claims_a_security_boundary():
 
 def _demo(*args, timeout=180):
     return subprocess.run(
-        [sys.executable, "-m", "interp_kernel.demo", "--no-color", *args],
+        [sys.executable, "-m", "interp_kernel.jupyter.demo", "--no-color", *args],
         capture_output=True, text=True, timeout=timeout, env=kernel_env(), cwd=ROOT,
     )
 

@@ -323,8 +323,8 @@ def error_text(ex):
     return "\n".join(parts)
 
 
-OUR_FILES = ("interp_kernel/magics.py", "interp_kernel/session.py", "interp_kernel/manager.py",
-             "interp_kernel/agent.py", "interp_kernel/jobs.py", "interp_kernel/kernel.py")
+OUR_FILES = ("interp_kernel/jupyter/magics.py", "interp_kernel/runtime/session.py", "interp_kernel/runtime/manager.py",
+             "interp_kernel/agent/__init__.py", "interp_kernel/runtime/jobs.py", "interp_kernel/jupyter/kernel.py")
 
 
 @pytest.mark.parametrize("case", CASES, ids=_IDS)

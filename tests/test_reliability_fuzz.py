@@ -23,7 +23,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from conftest import strip_ansi
 from interp_kernel.errors import NotTransferableError
-from interp_kernel.magics import InterpCellError, InterpMagicError
+from interp_kernel.jupyter.magics import InterpCellError, InterpMagicError
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -74,7 +74,7 @@ def outcome(result):
 
 def finish_jobs(shell):
     """Let background jobs end so that the next example does not wait behind them."""
-    from interp_kernel.magics import magics_for
+    from interp_kernel.jupyter.magics import magics_for
 
     for job in list(magics_for(shell).jobs.values()):
         job._done.wait(10)
@@ -157,7 +157,7 @@ UNPICKLABLE = [
 
 @pytest.fixture(scope="module")
 def manager():
-    from interp_kernel.manager import Manager
+    from interp_kernel.runtime.manager import Manager
 
     m = Manager()
     yield m

@@ -286,7 +286,7 @@ def test_long_soak(soak_kernel):
 
 LEAK_SCRIPT = r"""
 import gc, json, sys, _interpreters
-from interp_kernel.session import Session
+from interp_kernel.runtime.session import Session
 
 def rss():
     with open("/proc/self/status") as f:

@@ -207,7 +207,7 @@ def test_push_pull_of_a_dict_is_pickled(worker):
 def test_push_of_large_bytes_and_str_crosses_intact(worker):
     """Large bytes and str cross natively (one copy) instead of pickled: same values,
     same types; a large bytearray (not shareable) is pickled and stays a bytearray."""
-    from interp_kernel.session import SHARE_NATIVELY_FROM
+    from interp_kernel.runtime.session import SHARE_NATIVELY_FROM
 
     blob = bytes(range(256)) * (4 * SHARE_NATIVELY_FROM // 256)
     text = "naïve ✓ " * SHARE_NATIVELY_FROM
@@ -418,12 +418,12 @@ def test_interrupt_a_blocking_queue_get(manager):
     "cannot load module more than once per process",
 ])
 def test_hint_for_modules_loadable_once_per_process(message):
-    from interp_kernel.hints import hint_for
+    from interp_kernel.agent.hints import hint_for
     assert "only one interpreter per process" in hint_for("ImportError", message)
 
 
 def test_no_hint_for_other_errors():
-    from interp_kernel.hints import hint_for
+    from interp_kernel.agent.hints import hint_for
     assert hint_for("ImportError", "No module named 'nothere'") is None
     assert hint_for("ValueError", "x") is None
 

@@ -1,4 +1,4 @@
-"""Ctrl-C around the start of a cell (interp_kernel.sigint) and waits that always see it.
+"""Ctrl-C around the start of a cell (interp_kernel.jupyter.sigint) and waits that always see it.
 
 In a plain in-process IPython shell with the extension loaded, and in the real kernel.
 ``signal.raise_signal`` stands for the kernel's interrupt: the same SIGINT, delivered
@@ -13,7 +13,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from conftest import strip_ansi
-from interp_kernel.jobs import wait_event
+from interp_kernel.runtime.jobs import wait_event
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from interp_kernel.jobs import RunRecord
-from interp_kernel.timeline import (
+from interp_kernel.runtime.jobs import RunRecord
+from interp_kernel.views.timeline import (
     COLORS,
     Timeline,
     busy_segments,
@@ -316,7 +316,7 @@ def test_recorder_thread_only_lives_while_something_runs(manager):
 def test_main_cells_get_a_lane(manager):
     from IPython.core.interactiveshell import InteractiveShell
 
-    from interp_kernel.timeline import attach, detach, main_records
+    from interp_kernel.views.timeline import attach, detach, main_records
 
     shell = InteractiveShell.instance()
     try:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from interp_kernel.widgets import Dashboard
+from interp_kernel.views.dashboard import Dashboard
 
 pytestmark = pytest.mark.timeout(60)
 

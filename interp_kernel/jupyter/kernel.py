@@ -16,8 +16,8 @@ import atexit
 from ipykernel.ipkernel import IPythonKernel
 
 from interp_kernel import __version__
-from interp_kernel.magics import load_ipython_extension, magics_for
-from interp_kernel.session import leave_if_stuck
+from interp_kernel.jupyter.magics import load_ipython_extension, magics_for
+from interp_kernel.runtime.session import leave_if_stuck
 
 #: Seconds the manager may take to destroy the interpreters at shutdown. jupyter_client
 #: waits half its 5 s ``shutdown_wait_time`` for the kernel to exit, then sends SIGTERM:

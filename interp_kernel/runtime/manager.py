@@ -10,8 +10,8 @@ import time
 import weakref
 
 from interp_kernel.errors import BadNameError, ConfigMismatchError, UnknownInterpreterError
-from interp_kernel.queues import NamedQueue
-from interp_kernel.session import Session, check_name, close_sessions
+from interp_kernel._queue import NamedQueue
+from interp_kernel.runtime.session import Session, check_name, close_sessions
 
 
 class Manager:

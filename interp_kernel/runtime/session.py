@@ -26,8 +26,8 @@ from interp_kernel.errors import (
     SessionClosedError,
 )
 from interp_kernel.agent import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
-from interp_kernel.jobs import ErrorInfo, Job, RunRecord, RunResult
-from interp_kernel.queues import NamedQueue
+from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult
+from interp_kernel._queue import NamedQueue
 
 CONFIGS = ("isolated", "legacy")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

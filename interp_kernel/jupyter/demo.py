@@ -1,6 +1,6 @@
 """Run notebooks headless on the ``interp`` kernel and print them in the terminal.
 
-``python -m interp_kernel.demo notebooks/tour.ipynb`` executes the notebook with
+``python -m interp_kernel.jupyter.demo notebooks/tour.ipynb`` executes the notebook with
 nbclient and prints every cell as it runs: its source (markdown cells too, dimmed),
 then its outputs — streams, results, errors with their tracebacks. Rich outputs show
 their ``text/plain`` and a one-line note of what else they carry, e.g.
@@ -175,7 +175,7 @@ def run_notebook(path, *, kernel_name="interp", timeout=300, printer=None, save=
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m interp_kernel.demo",
+        prog="python -m interp_kernel.jupyter.demo",
         description="Run notebooks headless on the interp kernel and print every cell's source and outputs.",
     )
     parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")

@@ -32,7 +32,7 @@ from interp_kernel import _core
 # pulls need (traceback, pickle, re via hints, linecache via tokenize) load lazily.
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
 _sources = {}  # cell filename -> source, for tracebacks (see _register_sources)
-_PACKAGE_DIR = __file__.rpartition("/")[0] + "/"
+_PACKAGE_DIR = __file__.rpartition("/")[0].rpartition("/")[0] + "/"  # interp_kernel/
 
 # Payload encodings for values crossing with push/pull.
 PICKLED = "pickle"
@@ -222,7 +222,7 @@ def _error_payload(exc, filename, code):
     """(ename, evalue, traceback text, hint) with the frames of the cell only."""
     import traceback
 
-    from interp_kernel import hints
+    from interp_kernel.agent import hints
 
     _register_sources()
     tb = exc.__traceback__
@@ -257,11 +257,11 @@ def _decode(payload):
 
         return pickle.loads(data)
     if kind == NAMED_QUEUE:
-        from interp_kernel.queues import NamedQueue
+        from interp_kernel._queue import NamedQueue
 
         return NamedQueue(*data)
     if kind == SHARED or kind == PICKLED_CARRIED:
-        from interp_kernel import interpreters
+        from interp_kernel import compat as interpreters
 
         value = interpreters.Queue(data).get(timeout=5)
         if kind == SHARED:

@@ -25,7 +25,7 @@ def default_display_name():
 def spec_source_dir():
     """The spec directory shipped with the project (source tree or installed data files)."""
     candidates = [
-        Path(__file__).resolve().parent.parent / "share" / "jupyter" / "kernels" / KERNEL_NAME,
+        Path(__file__).resolve().parent.parent.parent / "share" / "jupyter" / "kernels" / KERNEL_NAME,
         Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME,
     ]
     for candidate in candidates:

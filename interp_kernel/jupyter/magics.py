@@ -1,7 +1,7 @@
 """The ``%%interp`` cell magic and the ``%interp`` line magics.
 
 Argument parsing (IPython's ``magic_arguments``) and rendering only: the work is done
-by :class:`interp_kernel.manager.Manager`. One manager per IPython shell, created on
+by :class:`interp_kernel.runtime.manager.Manager`. One manager per IPython shell, created on
 first use and shut down with the shell (or the kernel).
 
 Output routing: every ``%%interp`` cell captures *where its output goes* when it
@@ -31,10 +31,10 @@ from IPython.core.magic_arguments import (
 )
 
 from interp_kernel.errors import InterpError
-from interp_kernel.jobs import wait_event
-from interp_kernel.session import CONFIGS
-from interp_kernel.sigint import CellStartGuard, InterruptGate
-from interp_kernel.units import format_duration
+from interp_kernel.runtime.jobs import wait_event
+from interp_kernel.runtime.session import CONFIGS
+from interp_kernel.jupyter.sigint import CellStartGuard, InterruptGate
+from interp_kernel.views.units import format_duration
 
 _MANAGER_ATTR = "_interp_manager"
 _MAGICS_ATTR = "_interp_magics"
@@ -99,7 +99,7 @@ def _from_interp_error(exc):
     return one_line_error(type(exc).__name__, str(exc))
 
 
-_OUR_FRAME = re.compile(r'^  File ".*[/\\]interp_kernel[/\\]\w+\.py", line \d+, in ')
+_OUR_FRAME = re.compile(r'^  File ".*[/\\]interp_kernel[/\\](\w+[/\\])*\w+\.py", line \d+, in ')
 
 
 def _without_our_frames(lines):
@@ -514,9 +514,9 @@ class _Labeller:
 
 
 def _status_line(handle, names, shell):
-    """The live status line of a --bg job (interp_kernel.bgstatus), or None if unavailable."""
+    """The live status line of a --bg job (interp_kernel.jupyter.bgstatus), or None if unavailable."""
     try:
-        from interp_kernel.bgstatus import BackgroundStatus
+        from interp_kernel.jupyter.bgstatus import BackgroundStatus
     except ImportError:
         return None
     try:
@@ -725,7 +725,7 @@ class InterpMagics(Magics):
     def __init__(self, shell, manager=None):
         super().__init__(shell)
         if manager is None:
-            from interp_kernel.manager import Manager
+            from interp_kernel.runtime.manager import Manager
 
             manager = Manager()
         self.manager = manager
@@ -1086,7 +1086,7 @@ class InterpMagics(Magics):
 
     def _cmd_dashboard(self, args):
         try:
-            from interp_kernel.widgets import Dashboard
+            from interp_kernel.views.dashboard import Dashboard
         except ImportError as exc:
             raise one_line_error("ImportError", f"the dashboard needs ipywidgets ({exc})") from None
         self.dashboards = [d for d in self.dashboards if d.running]
@@ -1095,7 +1095,7 @@ class InterpMagics(Magics):
         return dashboard
 
     def _cmd_timeline(self, args):
-        from interp_kernel.timeline import timeline_for
+        from interp_kernel.views.timeline import timeline_for
 
         if args.last is not None and args.last < 1:
             raise UsageError("%interp timeline: --last needs a positive number of runs")
@@ -1149,7 +1149,7 @@ def load_ipython_extension(ip):
     ip.register_magics(magics)
     magics.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
-        from interp_kernel.timeline import attach
+        from interp_kernel.views.timeline import attach
 
         attach(magics.manager, ip)  # records runs and CPU activity for %interp timeline
     except Exception as exc:
@@ -1168,7 +1168,7 @@ def unload_ipython_extension(ip):
     magics.shutdown(3.0)
     magics.cell_start_guard.detach(ip)
     try:
-        from interp_kernel.timeline import detach
+        from interp_kernel.views.timeline import detach
 
         detach(magics.manager)
     except Exception:

@@ -19,7 +19,7 @@ import time
 
 import ipywidgets as widgets
 
-from interp_kernel.units import format_duration
+from interp_kernel.views.units import format_duration
 
 __all__ = ["Dashboard"]
 

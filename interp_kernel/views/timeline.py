@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 
-from interp_kernel.units import format_duration
+from interp_kernel.views.units import format_duration
 
 __all__ = [
     "ActivityRecorder",
@@ -330,7 +330,7 @@ class MainCells:
     MAX_RECORDS = 5000
 
     def __init__(self, shell, recorder=None):
-        from interp_kernel.jobs import RunRecord
+        from interp_kernel.runtime.jobs import RunRecord
 
         self._RunRecord = RunRecord
         self.shell = shell
