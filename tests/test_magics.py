@@ -9,7 +9,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from interp_kernel.jupyter.kernel import split_interp_cell
+from interp_kernel.jupyter.cells import split_interp_cell
 from interp_kernel.jupyter.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
 
 pytestmark = pytest.mark.timeout(60)

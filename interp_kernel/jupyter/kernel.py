@@ -16,6 +16,7 @@ import atexit
 from ipykernel.ipkernel import IPythonKernel
 
 from interp_kernel import __version__
+from interp_kernel.jupyter.cells import split_interp_cell
 from interp_kernel.jupyter.magics import load_ipython_extension, magics_for
 from interp_kernel.runtime.session import leave_if_stuck
 
@@ -25,23 +26,6 @@ from interp_kernel.runtime.session import leave_if_stuck
 SHUTDOWN_TIMEOUT = 1.5
 
 _CELL_OPTIONS = ("--config", "--in", "--out", "--bg")
-
-
-def split_interp_cell(code):
-    """``(names, options_line, body_offset)`` of a cell starting with ``%%interp``, else None."""
-    if not code.startswith("%%interp"):
-        return None
-    newline = code.find("\n")
-    first = code if newline < 0 else code[:newline]
-    rest = first[len("%%interp"):]
-    if rest and not rest[0].isspace():
-        return None  # e.g. %%interpolate
-    names = []
-    for word in rest.split():
-        if word.startswith("-"):
-            break
-        names.append(word)
-    return names, first, (len(code) if newline < 0 else newline + 1)
 
 
 def prefer_forkserver():
@@ -197,4 +181,4 @@ class InterpKernel(IPythonKernel):
         leave_if_stuck(0, grace=0.25)
 
 
-__all__ = ["InterpKernel", "split_interp_cell"]
+__all__ = ["InterpKernel"]

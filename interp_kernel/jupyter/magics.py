@@ -13,7 +13,6 @@ while other cells run.
 
 import atexit
 import html
-import keyword
 import queue
 import re
 import sys
@@ -32,6 +31,7 @@ from IPython.core.magic_arguments import (
 
 from interp_kernel.errors import InterpError
 from interp_kernel.runtime.jobs import wait_event
+from interp_kernel.runtime.names import check_python_name
 from interp_kernel.runtime.session import CONFIGS
 from interp_kernel.jupyter.sigint import CellStartGuard, InterruptGate
 from interp_kernel.views.units import format_duration
@@ -711,11 +711,12 @@ def _line_help():
     return "\n\n".join(parts)
 
 
-def _check_variables(names, where="main"):
-    for name in names:
-        if not name.isidentifier() or keyword.iskeyword(name):
-            raise one_line_error("BadNameError", f"bad variable name {name!r}: it must be a Python identifier "
-                                                 f"that is not a keyword")
+def _check_variables(names, what="variable"):
+    try:
+        for name in names:
+            check_python_name(name, what)
+    except InterpError as exc:
+        raise _from_interp_error(exc) from None
 
 
 @magics_class
@@ -890,7 +891,7 @@ class InterpMagics(Magics):
         _check_variables(args.inputs)
         _check_variables(args.outputs)
         if args.bg:
-            _check_variables([args.bg])
+            _check_variables([args.bg], "job")
         values = self._inputs(args.inputs)
         sessions = [self._session(name, args.config) for name in names]
         # (main's own streams need no flush here: the body prints nothing in main, and

@@ -4,14 +4,14 @@ Plain Python, no Jupyter: the magics, the dashboard and the timeline sit on top.
 """
 
 import atexit
-import keyword
 import threading
 import time
 import weakref
 
-from interp_kernel.errors import BadNameError, ConfigMismatchError, UnknownInterpreterError
+from interp_kernel.errors import ConfigMismatchError, UnknownInterpreterError
 from interp_kernel._queue import NamedQueue
-from interp_kernel.runtime.session import Session, check_name, close_sessions
+from interp_kernel.runtime.names import check_interpreter_name, check_python_name
+from interp_kernel.runtime.session import Session, close_sessions
 
 
 class Manager:
@@ -43,7 +43,7 @@ class Manager:
         existing session has another config, UnknownInterpreterError when it does not
         exist and ``create`` is false.
         """
-        check_name(name)
+        check_interpreter_name(name)
         with self._lock:
             existing = self._sessions.get(name)
             if existing is not None and not existing.closed:
@@ -147,8 +147,7 @@ class Manager:
         for a name that is not an identifier, ValueError when it exists with another
         ``maxsize``.
         """
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            raise BadNameError(f"bad queue name {name!r}: it must be a Python identifier that is not a keyword")
+        check_python_name(name, "queue")
         with self._lock:
             existing = self._queues.get(name)
             if existing is not None:

@@ -11,7 +11,6 @@ import atexit
 import marshal
 import os
 import pickle
-import re
 import sys
 import threading
 import time
@@ -20,17 +19,16 @@ import _interpreters
 
 from interp_kernel import _core, interpreters
 from interp_kernel.errors import (
-    BadNameError,
     NotTransferableError,
     SessionBusyError,
     SessionClosedError,
 )
 from interp_kernel.agent import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
+from interp_kernel.runtime.names import check_interpreter_name, check_python_name
 from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult
 from interp_kernel._queue import NamedQueue
 
 CONFIGS = ("isolated", "legacy")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 _BOOTSTRAP = """\
 import sys
@@ -126,15 +124,6 @@ def _warn_before_fork():
 os.register_at_fork(before=_warn_before_fork)
 
 
-def check_name(name):
-    """Return ``name`` if it is a valid interpreter name, else raise BadNameError."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise BadNameError(
-            f"bad interpreter name {name!r}: use letters, digits, '_' and '-', starting with a letter or '_'"
-        )
-    return name
-
-
 class Session:
     """One named interpreter with its agent.
 
@@ -144,7 +133,7 @@ class Session:
     """
 
     def __init__(self, name, config="isolated", *, on_event=None, start_timeout=30.0):
-        self.name = check_name(name)
+        self.name = check_interpreter_name(name)
         if config not in CONFIGS:
             raise ValueError(f"unknown config {config!r}: use one of {', '.join(CONFIGS)}")
         self.config = config
@@ -245,7 +234,7 @@ class Session:
         """
         values = dict(values or {}, **kwargs)
         for name in values:
-            _check_variable(name)
+            check_python_name(name)
         carriers = []  # queues holding shared objects until the agent has taken them
         encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
         job = Job(self, "push", label="push " + ", ".join(values))
@@ -265,7 +254,7 @@ class Session:
         if not names:
             raise TypeError("pull() needs at least one variable name")
         for name in names:
-            _check_variable(name)
+            check_python_name(name)
         job = Job(self, "pull", label="pull " + ", ".join(names))
         self._send(job, ("pull", job.id, list(names)))
         result = job.wait()
@@ -545,11 +534,6 @@ def _carry(shareable, carriers):
     carrier.put(shareable)
     carriers.append(carrier)
     return carrier.id
-
-
-def _check_variable(name):
-    if not isinstance(name, str) or not name.isidentifier():
-        raise BadNameError(f"bad variable name {name!r}: it must be a Python identifier")
 
 
 def _destroy_channel(channel):

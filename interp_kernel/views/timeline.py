@@ -24,6 +24,7 @@ import threading
 import time
 import weakref
 
+from interp_kernel.jupyter.cells import is_interp_line_magic, split_interp_cell
 from interp_kernel.views.units import format_duration
 
 __all__ = [
@@ -382,9 +383,9 @@ def _is_interp_cell(source):
     lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
     if not lines:
         return True  # an empty cell is nobody's work
-    if lines[0].startswith("%%interp"):
+    if split_interp_cell(source.lstrip()) is not None:
         return True
-    return all(line.startswith("%interp") for line in lines)
+    return all(is_interp_line_magic(line) for line in lines)
 
 
 _main_cells = weakref.WeakKeyDictionary()
