@@ -2,22 +2,23 @@
 SHELL := /bin/bash
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
-# Python >= 3.13 that has _interpreters: python3.14, python3.13, then pyenv's.
-PYTHON ?= $(shell for p in python3.14 python3.13 \
-              $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[34]*/bin/python 2>/dev/null | sort -r); do \
+# The newest Python >= 3.13 with _interpreters: python3.15, python3.14, python3.13, then pyenv's newest.
+PYTHON ?= $(shell for p in python3.15 python3.14 python3.13 \
+              $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[3-9]*/bin/python 2>/dev/null | sort -V -r); do \
               command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, _interpreters; sys.exit(sys.version_info < (3, 13))' 2>/dev/null \
               && { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: setup test soak bench lab demo notebooks clean core browser-deps
+.PHONY: setup test soak bench lab demo notebooks clean core browser-deps conformance which-python
 
 setup: $(VENV)/.installed
+	@echo "Python: $$($(PY) -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') (venv $(VENV))"
 	@# Every new interpreter imports the agent: keep its bytecode current even under
 	@# PYTHONDONTWRITEBYTECODE (else ~5 ms more per interpreter after each edit).
 	@$(PY) -m compileall -q interp_kernel >/dev/null
 
 $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
-	@test -n "$(PYTHON)" || { echo "No Python >= 3.13 with _interpreters found (tried python3.14, python3.13, pyenv)." >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.13 with _interpreters found (tried python3.15, python3.14, python3.13, pyenv)." >&2; exit 1; }
 	@echo "Using $(PYTHON)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
 	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
@@ -40,6 +41,15 @@ browser-deps:
 
 test: setup browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The Python a new venv would be made from (.ci/run asks).
+which-python:
+	@echo $(PYTHON)
+
+# CPython 3.14's own Lib/test/test_interpreters against interp_kernel.interpreters on 3.13,
+# against the stdlib on 3.14+ (tools/conformance.py; the differences: docs/interpreters.md).
+conformance: setup
+	$(PY) tools/conformance.py $(CONFORMANCE_ARGS)
 
 soak: setup
 	$(PY) -m pytest -m soak $(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """What crossing into another interpreter needs, on every version: which objects cross
-natively, the pickle fallback, binding values into a ``__main__``, ExecutionFailed.
+natively, the pickle fallback, binding values into a ``__main__``, ExecutionFailed, and
+(3.13) what a queue does with an item whose interpreter is gone (UNBOUND...).
 
 Imports only the private ``_interpreters`` module (and the stdlib's ExecutionFailed on 3.14+).
 """
@@ -26,12 +27,29 @@ else:
             super().__init__(msg)
             self.excinfo = excinfo
 
+        __module__ = 'interp_kernel.interpreters'  # where users import it from
+
         def __str__(self):
             errdisplay = getattr(self.excinfo, 'errdisplay', None)
             if not errdisplay:
                 return super().__str__()
             return (f'{super().__str__()}\n\nUncaught in the interpreter:\n\n'
                     f'{errdisplay}')
+
+
+if sys.version_info < (3, 14):
+    class _Unbound:
+        __slots__ = ()
+
+        def __repr__(self):
+            return 'interp_kernel.interpreters.UNBOUND'
+
+    UNBOUND = _Unbound()      # a queue's get() returns this for an orphaned item
+    UNBOUND_ERROR = object()  # get() raises ItemInterpreterDestroyed
+    UNBOUND_REMOVE = object()  # the orphaned item leaves the queue
+    # The flags of 3.13's _interpqueues (the names are those of CPython 3.14's module).
+    _UNBOUND_CONSTANT_TO_FLAG = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
+    _UNBOUND_FLAG_TO_CONSTANT = {flag: obj for obj, flag in _UNBOUND_CONSTANT_TO_FLAG.items()}
 
 
 def natively_shareable(obj):

@@ -29,7 +29,10 @@ else:
     import _interpqueues
     from _interpreters import NotShareableError
 
-    from interp_kernel.compat._crossinterp import natively_shareable, pickle_or_raise
+    from interp_kernel.compat._crossinterp import (
+        UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _UNBOUND_CONSTANT_TO_FLAG,
+        _UNBOUND_FLAG_TO_CONSTANT, natively_shareable, pickle_or_raise,
+    )
 
     QueueError = _interpqueues.QueueError
     QueueNotFoundError = _interpqueues.QueueNotFoundError
@@ -44,19 +47,9 @@ else:
         """Raised by get() for an item whose interpreter was destroyed
         (when the item was put with unbounditems=UNBOUND_ERROR)."""
 
-    class _Unbound:
-        __slots__ = ()
-
-        def __repr__(self):
-            return f'{__name__}.UNBOUND'
-
-    UNBOUND = _Unbound()      # get() returns this for an orphaned item
-    UNBOUND_ERROR = object()  # get() raises ItemInterpreterDestroyed
-    UNBOUND_REMOVE = object()  # the orphaned item leaves the queue
-
     _SHARED, _PICKLED = 0, 1   # how an item travels (the queue's "fmt")
-    _UNBOUND_FLAGS = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
-    _UNBOUND_BY_FLAG = {flag: obj for obj, flag in _UNBOUND_FLAGS.items()}
+    _UNBOUND_FLAGS = _UNBOUND_CONSTANT_TO_FLAG
+    _UNBOUND_BY_FLAG = _UNBOUND_FLAG_TO_CONSTANT
 
     def _unbound_flag(unbounditems):
         try:
