@@ -47,6 +47,9 @@ def make_lock():
 
 def fail(msg):
     raise ValueError(msg)
+
+def module_name():        # reads its module's __name__ (builtins has one too)
+    return __name__
 '''
 
 
@@ -102,6 +105,10 @@ def wait_on(q):
 
 def sum_of_squares(n):
     return sum(i * i for i in range(n))
+
+
+def apply_to_two(func):
+    return func(2)
 
 
 def wait_until(predicate, timeout=5.0):
@@ -326,6 +333,29 @@ def test_call_not_shareable(interp, bare, helpers):
     assert interp.call(identity, 'still fine') == 'still fine'
 
 
+def test_call_builtins_that_need_a_frame_use_targets_main(interp):
+    interp.prepare_main(spam=42)
+    assert 'spam' in interp.call(dir)
+    assert interp.call(eval, '__name__') == '__main__'
+    assert interp.call(eval, 'spam + 1') == 43
+    interp.call(exec, 'made_by_exec = 7')
+    interp.exec('assert made_by_exec == 7')
+    with pytest.raises(NotShareableError):
+        interp.call(globals)  # __main__'s dict holds its module: not picklable
+
+
+def test_call_stateless_functions_as_arguments_and_results(interp):
+    assert interp.call(apply_to_two, lambda x: x * 10) == 20
+    double = interp.call(eval, 'lambda x: x * 2')
+    assert double(21) == 42
+    assert interp.call(identity, sum_of_squares)(3) == 5
+
+
+def test_call_function_reading_a_module_global_is_not_stateless(interp, helpers):
+    # Not sent as code (where __name__ would be the target's '__main__'): by reference.
+    assert interp.call(helpers.module_name) == 'interp_test_helpers'
+
+
 def test_call_in_thread(interp):
     q = create_queue()
     t = interp.call_in_thread(produce, q, 3)
@@ -383,6 +413,17 @@ def test_prepare_main_not_shareable(interp, bare, helpers):
         bare.prepare_main(point=helpers.Point(0, 0))  # not importable there
     with pytest.raises(ExecutionFailed):
         interp.exec('lock')
+
+
+def test_prepare_main_checks_names(interp):
+    with pytest.raises(ValueError):
+        interp.prepare_main()  # nothing to bind, as the stdlib
+    with pytest.raises(ValueError):
+        interp.prepare_main({'bad\x00name': 1})  # crashed CPython 3.13.0 (gh-127165)
+    with pytest.raises(TypeError):
+        interp.prepare_main({1: 'one'})
+    interp.prepare_main(good=1)
+    interp.exec('assert good == 1')
 
 
 # --- queues --------------------------------------------------------------------
