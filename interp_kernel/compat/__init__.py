@@ -133,6 +133,7 @@ else:
     import weakref
 
     from interp_kernel.compat import _call
+    from interp_kernel.compat._crossinterp import IdHandle
 
     _WHENCE_NAMES = {
         _interpreters.WHENCE_UNKNOWN: 'unknown',
@@ -185,7 +186,7 @@ else:
         f'    {_IMPORT_HERE}\n'
     )
 
-    class Interpreter:
+    class Interpreter(IdHandle):
         """One Python interpreter in this process (one object per id).
 
         .id is the process-wide id, .whence says who created it.  close(),
@@ -218,15 +219,6 @@ else:
             _known_interpreters[id] = self
             return self
 
-        def __repr__(self):
-            return f'{type(self).__name__}({self._id})'
-
-        def __hash__(self):
-            return hash(self._id)
-
-        def __reduce__(self):
-            return (type(self), (self._id,))
-
         def __del__(self, _decref=_interpreters.decref,
                     _notfound=InterpreterNotFoundError):
             # Keeps its own references: module globals may be gone at exit.
@@ -236,10 +228,6 @@ else:
                     _decref(self._id)
                 except _notfound:
                     pass
-
-        @property
-        def id(self):
-            return self._id
 
         @property
         def whence(self):

@@ -51,6 +51,23 @@ if sys.version_info < (3, 14):
     _UNBOUND_CONSTANT_TO_FLAG = {UNBOUND_REMOVE: 1, UNBOUND_ERROR: 2, UNBOUND: 3}
     _UNBOUND_FLAG_TO_CONSTANT = {flag: obj for obj, flag in _UNBOUND_CONSTANT_TO_FLAG.items()}
 
+    class IdHandle:
+        """Base of 3.13's Interpreter and Queue: one object per process-wide ._id,
+        pickled (and shared) as its class and id."""
+
+        def __repr__(self):
+            return f'{type(self).__name__}({self._id})'
+
+        def __hash__(self):
+            return hash(self._id)
+
+        def __reduce__(self):
+            return (type(self), (self._id,))
+
+        @property
+        def id(self):
+            return self._id
+
 
 def natively_shareable(obj):
     """Whether obj crosses without pickle.

@@ -30,7 +30,7 @@ else:
     from _interpreters import NotShareableError
 
     from interp_kernel.compat._crossinterp import (
-        UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _UNBOUND_CONSTANT_TO_FLAG,
+        UNBOUND, UNBOUND_ERROR, UNBOUND_REMOVE, _UNBOUND_CONSTANT_TO_FLAG, IdHandle,
         _UNBOUND_FLAG_TO_CONSTANT, natively_shareable, pickle_or_raise,
     )
 
@@ -73,7 +73,7 @@ else:
 
     _known_queues = weakref.WeakValueDictionary()
 
-    class Queue:
+    class Queue(IdHandle):
         """A FIFO queue that any interpreter can use (one object per id).
 
         Shareable objects cross as such (memoryview and Queue are shared,
@@ -100,19 +100,6 @@ else:
                 _release(self._id)
             except _notfound:
                 pass
-
-        def __repr__(self):
-            return f'{type(self).__name__}({self._id})'
-
-        def __hash__(self):
-            return hash(self._id)
-
-        def __reduce__(self):
-            return (type(self), (self._id,))
-
-        @property
-        def id(self):
-            return self._id
 
         @property
         def maxsize(self):
