@@ -118,8 +118,6 @@ def _make_sleep(channel):
     return sleep
 
 
-
-
 def serve(commands, events, replies, sleeper):
     """Install the stream writers, ``display``, ``input`` and an interruptible
     ``time.sleep`` (waiting on the never-written channel ``sleeper``), then run the

@@ -140,6 +140,14 @@ class Job:
         return f"<Job {self.id} {self.kind} in {self.session.name!r}: {state}>"
 
 
+def first_line(code):
+    """A run's default label: the first non-blank line of its code, at most 80 characters."""
+    for line in code.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
 class RunRecord:
     """When a run started and ended, for the timeline and the dashboard."""
 

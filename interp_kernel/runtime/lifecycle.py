@@ -16,6 +16,9 @@ before any session exists) runs, in this order:
    destroyed (a thread stuck in it), finalizing it would wait forever (CPython
    gh-128639), so the process ends with ``os._exit``.
 
+Hooks registered with ``atexit`` directly after this module's import run before all
+of these (``atexit`` runs newest first); :func:`at_exit` keeps the order in one place.
+
 Before every ``os.fork()`` (``os.register_at_fork``, registered at the same time),
 a warning on stderr when subinterpreters exist: the child will crash on this
 CPython (gh-139759). At most one warning per FORK_WARNING_INTERVAL seconds.

@@ -21,7 +21,7 @@ from interp_kernel._protocol import (
 from interp_kernel.errors import NotTransferableError, SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
 from interp_kernel.runtime.encoding import decode_pulled, encode_value
-from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult
+from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
 from interp_kernel.runtime.names import check_interpreter_name, check_python_name
 
 CONFIGS = ("isolated", "legacy")
@@ -64,14 +64,9 @@ class Session:
         self.agent_thread_id = None
         self.id = None  # set by the agent thread, which creates the interpreter
 
-        self._commands = _core.channel_create()
-        self._events = _core.channel_create()
-        self._replies = _core.channel_create()
-        self._sleeper = _core.channel_create()
-        code = _BOOTSTRAP.format(
-            path=list(sys.path), commands=self._commands, events=self._events, replies=self._replies,
-            sleeper=self._sleeper,
-        )
+        self._commands, self._events, self._replies, self._sleeper = (_core.channel_create() for _ in range(4))
+        code = _BOOTSTRAP.format(path=list(sys.path), commands=self._commands, events=self._events,
+                                 replies=self._replies, sleeper=self._sleeper)
         self._agent = threading.Thread(
             target=self._run_agent, args=(_interpreters.new_config(config), code),
             name=f"interp-agent-{name}", daemon=True,
@@ -112,7 +107,7 @@ class Session:
         The cell runs all statements, then evaluates a trailing expression whose MIME
         bundle becomes the result's ``data``. Raises SessionClosedError if closed.
         """
-        job = Job(self, RUN, label=label or _first_line(code), on_output=on_output,
+        job = Job(self, RUN, label=label or first_line(code), on_output=on_output,
                   on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
         self._send(job, (RUN, job.id, code, filename))
@@ -265,10 +260,9 @@ class Session:
         return destroyed
 
     def _destroy_interpreter(self):
-        if self.id is None:
-            return
         try:
-            _interpreters.destroy(self.id)
+            if self.id is not None:
+                _interpreters.destroy(self.id)
         except Exception:
             pass
 
@@ -404,10 +398,3 @@ def _destroy_channel(channel):
         _core.channel_destroy(channel)
     except _core.ChannelError:
         pass
-
-
-def _first_line(code):
-    for line in code.splitlines():
-        if line.strip():
-            return line.strip()[:80]
-    return ""
