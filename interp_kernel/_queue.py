@@ -4,9 +4,13 @@ A :class:`NamedQueue` carries any picklable object between interpreters. ``get``
 and ``put`` block in C with the GIL released and wake as soon as the other side
 acts (no sleep-polling). The queue itself crosses interpreters as its name, channel
 and maxsize (``handle()``; pickling works too): what arrives is a handle on the same
-channel. Importable inside subinterpreters; ``pickle`` and the stdlib ``queue`` module
-(whose ``Empty`` and ``Full`` it raises) are imported on first use, as every new
-interpreter binds the existing queues.
+channel.
+
+Used on both sides: the main side makes the queues (``Manager.queue``) and every
+interpreter binds a handle on each (``agent.transfer``). A base module: it imports
+only ``_core`` and the standard library; ``pickle`` and the stdlib ``queue`` module
+(whose ``Empty`` and ``Full`` it raises) load on first use, as every new interpreter
+binds the existing queues.
 """
 
 from interp_kernel import _core

@@ -207,7 +207,7 @@ def test_push_pull_of_a_dict_is_pickled(worker):
 def test_push_of_large_bytes_and_str_crosses_intact(worker):
     """Large bytes and str cross natively (one copy) instead of pickled: same values,
     same types; a large bytearray (not shareable) is pickled and stays a bytearray."""
-    from interp_kernel.runtime.session import SHARE_NATIVELY_FROM
+    from interp_kernel.runtime.encoding import SHARE_NATIVELY_FROM
 
     blob = bytes(range(256)) * (4 * SHARE_NATIVELY_FROM // 256)
     text = "naïve ✓ " * SHARE_NATIVELY_FROM

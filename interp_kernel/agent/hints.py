@@ -1,7 +1,7 @@
 """Explanations added to the errors people hit daily with subinterpreters.
 
-Pure functions of an error's name, message and the cell's code; used inside
-subinterpreters (by the agent) and on the main side alike.
+Pure functions of an error's name, message and the cell's code; the agent adds
+them to error payloads (``agent.tracebacks``), inside the interpreter that failed.
 """
 
 import re

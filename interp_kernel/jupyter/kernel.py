@@ -18,7 +18,7 @@ from ipykernel.ipkernel import IPythonKernel
 from interp_kernel import __version__
 from interp_kernel.jupyter.cells import split_interp_cell
 from interp_kernel.jupyter.magics import load_ipython_extension, magics_for
-from interp_kernel.runtime.session import leave_if_stuck
+from interp_kernel.runtime.lifecycle import leave_if_stuck
 
 #: Seconds the manager may take to destroy the interpreters at shutdown. jupyter_client
 #: waits half its 5 s ``shutdown_wait_time`` for the kernel to exit, then sends SIGTERM:

@@ -5,6 +5,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from interp_kernel._protocol import OK
+
 _job_ids = itertools.count(1)
 
 #: Longest a wait in the main thread sleeps without running signal handlers. A SIGINT
@@ -54,22 +56,22 @@ class ErrorInfo:
 class RunResult:
     """What a finished job produced.
 
-    ``status`` is ``"ok"``, ``"error"`` or ``"interrupted"``; ``data`` is the MIME bundle
-    of the trailing expression's value (None when the cell ended in a statement or
-    None); ``value`` is the decoded value for pull jobs.
+    ``status`` is one of the job statuses of :mod:`interp_kernel._protocol`: ``OK``
+    (``"ok"``), ``ERROR`` (``"error"``, details in ``error``) or ``INTERRUPTED``
+    (``"interrupted"``); ``data`` is the MIME bundle of the trailing expression's
+    value (None when the cell ended in a statement or None), or a helper's answer.
     """
 
     session: str
     status: str
     data: dict | None = None
     error: ErrorInfo | None = None
-    value: object = None
     started: float = 0.0
     ended: float = 0.0
 
     @property
     def ok(self):
-        return self.status == "ok"
+        return self.status == OK
 
     @property
     def value_repr(self):
@@ -83,7 +85,10 @@ class RunResult:
 
 @dataclass(eq=False)
 class Job:
-    """One unit of work in one session; finished when its ``done`` event is set.
+    """The runtime's unit of work: one command (``kind``: ``RUN``, ``PUSH``, ``PULL`` or
+    ``CALL`` of :mod:`interp_kernel._protocol`) queued in one session, which runs its
+    jobs one at a time, in order. Finished when its ``done`` event is set; ``result``
+    is then its :class:`RunResult`. (The Jupyter side's background cells wrap a Job.)
 
     Callbacks run on the session's reader thread: ``on_output(stream, text)``,
     ``on_display(data, metadata)`` (with ``display_id=..., update=...`` keywords when
@@ -125,13 +130,22 @@ class Job:
                 raise
         return self.result
 
-    def _finish(self, result):
+    def resolve(self, result):
+        """Set the result and wake the waiters; the session calls it once per job."""
         self.result = result
         self.done.set()
 
     def __repr__(self):
         state = self.result.status if self.result else "running"
         return f"<Job {self.id} {self.kind} in {self.session.name!r}: {state}>"
+
+
+def first_line(code):
+    """A run's default label: the first non-blank line of its code, at most 80 characters."""
+    for line in code.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
 
 
 class RunRecord:

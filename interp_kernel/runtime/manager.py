@@ -3,7 +3,6 @@
 Plain Python, no Jupyter: the magics, the dashboard and the timeline sit on top.
 """
 
-import atexit
 import threading
 import time
 import weakref
@@ -11,7 +10,8 @@ import weakref
 from interp_kernel.errors import ConfigMismatchError, UnknownInterpreterError
 from interp_kernel._queue import NamedQueue
 from interp_kernel.runtime.names import check_interpreter_name, check_python_name
-from interp_kernel.runtime.session import Session, close_sessions
+from interp_kernel.runtime import lifecycle
+from interp_kernel.runtime.session import Session
 
 
 class Manager:
@@ -29,9 +29,7 @@ class Manager:
         self._queues = {}
         self.retired = []  # RunRecords of sessions that were closed or reset
         self.created_at = time.perf_counter()
-        # A subinterpreter still running its agent at exit makes CPython abort
-        # ("Py_EndInterpreter: not the last thread"): shut down first.
-        atexit.register(_shutdown_at_exit, weakref.ref(self))
+        lifecycle.at_exit(_shutdown_at_exit, weakref.ref(self))  # see lifecycle for why
 
     # -- lookup ---------------------------------------------------------------------
 
@@ -109,7 +107,7 @@ class Manager:
             self._sessions.clear()
             for session in sessions:
                 self.retired.extend(session.history)
-        stuck = close_sessions(sessions, timeout)
+        stuck = lifecycle.close_sessions(sessions, timeout)
         for q in self._queues.values():
             q.close()
         self._queues.clear()

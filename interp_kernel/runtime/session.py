@@ -7,26 +7,22 @@ events (output, displays, input requests, results) and hands them to the job
 they belong to. Work is queued: the agent runs one job at a time, in order.
 """
 
-import atexit
 import marshal
-import os
-import pickle
 import sys
 import threading
 import time
 
 import _interpreters
 
-from interp_kernel import _core, interpreters
-from interp_kernel.errors import (
-    NotTransferableError,
-    SessionBusyError,
-    SessionClosedError,
+from interp_kernel import _core
+from interp_kernel._protocol import (
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PULL, PUSH, READY, RUN, STOP,
 )
-from interp_kernel.agent import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
+from interp_kernel.errors import NotTransferableError, SessionBusyError, SessionClosedError
+from interp_kernel.runtime import lifecycle
+from interp_kernel.runtime.encoding import decode_pulled, encode_value
+from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
 from interp_kernel.runtime.names import check_interpreter_name, check_python_name
-from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult
-from interp_kernel._queue import NamedQueue
 
 CONFIGS = ("isolated", "legacy")
 
@@ -36,92 +32,6 @@ sys.path[:] = {path!r}
 import interp_kernel.agent
 interp_kernel.agent.serve({commands}, {events}, {replies}, {sleeper})
 """
-
-
-_undestroyed = []  # closed sessions whose interpreter would not die (a thread stuck in it)
-
-
-def leave_if_stuck(exit_code, grace=1.0):
-    """At exit: end the process with ``os._exit(exit_code)`` if an interpreter could
-    not be destroyed, because finalizing it would wait for its stuck thread forever
-    (CPython gh-128639). Waits up to ``grace`` seconds for such threads to end first;
-    returns normally when none is left.
-    """
-    deadline = time.monotonic() + grace
-    while any(s.stuck for s in _undestroyed) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stuck = [s.name for s in _undestroyed if s.stuck]
-    if not stuck:
-        return
-    print(f"interp_kernel: interpreter(s) {', '.join(stuck)} still run a thread that ignores interrupts; "
-          f"exiting without finalizing them (exit status {exit_code})", file=sys.__stderr__)
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    os._exit(exit_code)
-
-
-atexit.register(leave_if_stuck, 1)
-
-_open_sessions = set()  # sessions not closed yet
-
-
-def close_sessions(sessions, timeout):
-    """Close ``sessions`` in parallel, returning within about ``timeout`` seconds.
-
-    Returns the names of those whose interpreter could not be destroyed (user code
-    that ignores interrupts, or a thread stuck in a C call).
-    """
-    results = {}
-
-    def close(session):
-        results[session] = session.close(timeout * 0.9)
-
-    threads = [threading.Thread(target=close, args=(s,), daemon=True) for s in sessions]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return [s.name for s in sessions if not results.get(s, False)]
-
-
-def _close_open_sessions_at_exit():
-    # An interpreter whose agent still runs would abort the process when Python
-    # finalizes it ("Py_EndInterpreter: not the last thread"). Registered after
-    # leave_if_stuck, so it runs before it (atexit runs hooks in reverse order).
-    if _open_sessions:
-        close_sessions(list(_open_sessions), timeout=3.0)
-
-
-atexit.register(_close_open_sessions_at_exit)
-
-
-#: Seconds between two fork warnings (a process pool whose children crash forks again and again).
-FORK_WARNING_INTERVAL = 5.0
-_last_fork_warning = -FORK_WARNING_INTERVAL
-
-
-def _warn_before_fork():
-    """``os.register_at_fork(before=...)``: say why the child of this fork will crash."""
-    global _last_fork_warning
-    try:
-        count = len(_interpreters.list_all()) - 1
-    except Exception:
-        return
-    now = time.monotonic()
-    if count < 1 or now - _last_fork_warning < FORK_WARNING_INTERVAL:
-        return
-    _last_fork_warning = now
-    print(f"interp_kernel: os.fork() while {count} subinterpreter(s) exist: the child process will crash "
-          f"on this CPython (gh-139759). Use multiprocessing's 'forkserver' or 'spawn' start method "
-          f"(multiprocessing.get_context('forkserver')), or close the interpreters first.",
-          file=sys.stderr, flush=True)
-
-
-os.register_at_fork(before=_warn_before_fork)
 
 
 class Session:
@@ -143,6 +53,7 @@ class Session:
         self.history = []  # RunRecords of the runs of this session
         self.current = None  # the job the agent is running now
         self._jobs = {}  # id -> Job not yet finished
+        self._queued = {}  # id -> command of a job not started yet
         self._last_job = None  # where late output (from user threads) goes
         self._lock = threading.Lock()
         self._closed = False
@@ -153,14 +64,9 @@ class Session:
         self.agent_thread_id = None
         self.id = None  # set by the agent thread, which creates the interpreter
 
-        self._commands = _core.channel_create()
-        self._events = _core.channel_create()
-        self._replies = _core.channel_create()
-        self._sleeper = _core.channel_create()
-        code = _BOOTSTRAP.format(
-            path=list(sys.path), commands=self._commands, events=self._events, replies=self._replies,
-            sleeper=self._sleeper,
-        )
+        self._commands, self._events, self._replies, self._sleeper = (_core.channel_create() for _ in range(4))
+        code = _BOOTSTRAP.format(path=list(sys.path), commands=self._commands, events=self._events,
+                                 replies=self._replies, sleeper=self._sleeper)
         self._agent = threading.Thread(
             target=self._run_agent, args=(_interpreters.new_config(config), code),
             name=f"interp-agent-{name}", daemon=True,
@@ -174,7 +80,7 @@ class Session:
             if self._create_error is not None:
                 raise self._create_error
             raise RuntimeError(f"could not start the agent of interpreter {name!r}: {failure}")
-        _open_sessions.add(self)
+        lifecycle.session_opened(self)
 
     # -- state -------------------------------------------------------------------
 
@@ -201,10 +107,10 @@ class Session:
         The cell runs all statements, then evaluates a trailing expression whose MIME
         bundle becomes the result's ``data``. Raises SessionClosedError if closed.
         """
-        job = Job(self, "run", label=label or _first_line(code), on_output=on_output,
+        job = Job(self, RUN, label=label or first_line(code), on_output=on_output,
                   on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
-        self._send(job, ("run", job.id, code, filename))
+        self._send(job, (RUN, job.id, code, filename))
         return job
 
     def run(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
@@ -237,8 +143,8 @@ class Session:
             check_python_name(name)
         carriers = []  # queues holding shared objects until the agent has taken them
         encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
-        job = Job(self, "push", label="push " + ", ".join(values))
-        self._send(job, ("push", job.id, encoded))
+        job = Job(self, PUSH, label="push " + ", ".join(values))
+        self._send(job, (PUSH, job.id, encoded))
         result = job.wait()
         del carriers
         if not result.ok:
@@ -255,35 +161,26 @@ class Session:
             raise TypeError("pull() needs at least one variable name")
         for name in names:
             check_python_name(name)
-        job = Job(self, "pull", label="pull " + ", ".join(names))
-        self._send(job, ("pull", job.id, list(names)))
+        job = Job(self, PULL, label="pull " + ", ".join(names))
+        self._send(job, (PULL, job.id, list(names)))
         result = job.wait()
         if not result.ok:
             if result.error.ename == "NameError":
                 raise NameError(result.error.evalue)
             raise NotTransferableError(result.error.evalue)
-        values = {}
-        for name in names:
-            try:
-                values[name] = pickle.loads(result.data[name][1])
-            except Exception as exc:
-                why = ("; classes defined in the interpreter's __main__ do not exist here"
-                       if isinstance(exc, AttributeError) else "")
-                raise NotTransferableError(
-                    f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}){why}"
-                ) from None
+        values = {name: decode_pulled(name, result.data[name]) for name in names}
         return values[names[0]] if len(names) == 1 else values
 
     def call_helper(self, helper, *args, timeout=5.0):
-        """Run an agent introspection helper ("complete", "inspect", "names").
+        """Run an agent introspection helper (one of ``_protocol.HELPERS``).
 
         Raises SessionBusyError when the interpreter is running a job (the helper
         would wait behind it), TimeoutError if no answer comes within ``timeout``.
         """
         if self.current is not None:
             raise SessionBusyError(f"interpreter {self.name!r} is busy")
-        job = Job(self, "call", label=helper)
-        self._send(job, ("call", job.id, helper, list(args)))
+        job = Job(self, CALL, label=helper)
+        self._send(job, (CALL, job.id, helper, list(args)))
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"{helper} in {self.name!r} did not answer within {timeout} s")
@@ -300,10 +197,7 @@ class Session:
         """
         if self._closed:
             return False
-        try:
-            return _core.interrupt(self.id, None)
-        except ValueError:  # the interpreter is already gone
-            return False
+        return self._interrupt_running_cell()
 
     # -- lifetime --------------------------------------------------------------------
 
@@ -320,25 +214,26 @@ class Session:
             if self._closed:
                 return True
             self._closed = True
-        _open_sessions.discard(self)
+        lifecycle.session_closed(self)
         deadline = time.monotonic() + timeout
         try:
-            _core.channel_send(self._commands, marshal.dumps(("stop",)))
+            _core.channel_send(self._commands, marshal.dumps((STOP,)))
         except _core.ChannelError:
             pass
         while self._agent.is_alive() and time.monotonic() < deadline:
-            self.interrupt_all()
+            self._interrupt_running_cell()
             self._agent.join(0.05)
         destroyed = self._destroy_resources(max(0.0, deadline - time.monotonic()))
         self.on_event("closed", self)
         return destroyed
 
-    def interrupt_all(self):
-        """Interrupt the running cell even when the session is closing."""
+    def _interrupt_running_cell(self):
+        """Raise KeyboardInterrupt in the cell the agent runs, closing or not; True if one
+        was running. Only the agent's thread is interrupted, not threads the cell started."""
         try:
-            _core.interrupt(self.id, None)
-        except ValueError:
-            pass
+            return _core.interrupt(self.id, None)
+        except ValueError:  # the interpreter is already gone
+            return False
 
     @property
     def stuck(self):
@@ -355,7 +250,7 @@ class Session:
             self._destroyer.join(timeout)
             destroyed = not self._destroyer.is_alive()
         if not destroyed:
-            _undestroyed.append(self)
+            lifecycle.session_undestroyed(self)
         for channel in (self._commands, self._replies, self._sleeper):
             _destroy_channel(channel)
         _core.channel_close(self._events)  # the reader drains what is left, then ends
@@ -365,10 +260,9 @@ class Session:
         return destroyed
 
     def _destroy_interpreter(self):
-        if self.id is None:
-            return
         try:
-            _interpreters.destroy(self.id)
+            if self.id is not None:
+                _interpreters.destroy(self.id)
         except Exception:
             pass
 
@@ -410,39 +304,39 @@ class Session:
                 print(f"interp_kernel: error in an output callback of {self.name!r}: {exc!r}", file=sys.__stderr__)
 
     def _dispatch(self, kind, job_id, *rest):
-        if kind == "ready":
+        if kind == READY:
             self.agent_thread_id = rest[0]
             self._ready.set()
             return
         job = self._jobs.get(job_id) or self._last_job
-        if kind == "out":
+        if kind == OUT:
             if job is not None and job.on_output is not None:
                 job.on_output(*rest)
-        elif kind == "display":
+        elif kind == DISPLAY:
             if job is not None and job.on_display is not None:
                 data, metadata, display_id, update = rest
                 if display_id is None and not update:
                     job.on_display(data, metadata)
                 else:
                     job.on_display(data, metadata, display_id=display_id, update=update)
-        elif kind == "clear":
+        elif kind == CLEAR:
             if job is not None and job.on_clear is not None:
                 job.on_clear(*rest)
-        elif kind == "input":
+        elif kind == INPUT:
             prompt, password, request = rest
             answer = None
             if job is not None and job.on_input is not None:
                 answer = job.on_input(prompt, password)
             _core.channel_send(self._replies, marshal.dumps((request, answer)))
-        elif kind == "done" and job_id in self._jobs:
+        elif kind == DONE and job_id in self._jobs:
             self._complete(self._jobs[job_id], *rest)
 
     def _complete(self, job, status, payload):
         ended = time.perf_counter()
-        error = ErrorInfo(*payload) if status != "ok" else None
-        data = payload if status == "ok" else None
+        error = ErrorInfo(*payload) if status != OK else None
+        data = payload if status == OK else None
         result = RunResult(self.name, status, data=data, error=error, started=job.started, ended=ended)
-        if job.kind == "run":
+        if job.kind == RUN:
             record = self.history[-1] if self.history and self.history[-1].job == job.id else None
             if record is not None:
                 record.close(status, ended)
@@ -450,8 +344,8 @@ class Session:
             self.last_duration = result.duration
         self._last_job = job
         self._start_next(finished=job)
-        job._finish(result)
-        if job.kind == "run":
+        job.resolve(result)
+        if job.kind == RUN:
             self.on_event("finished", self, job)
 
     # -- queueing --------------------------------------------------------------------------
@@ -462,78 +356,41 @@ class Session:
             if self._closed:
                 raise SessionClosedError(f"interpreter {self.name!r} is closed")
             self._jobs[job.id] = job
-            job._message = message
+            self._queued[job.id] = message
             start = self.current is None and len(self._jobs) == 1
             if start:
                 self._start(job)
-        if start and job.kind == "run":
+        if start and job.kind == RUN:
             self.on_event("started", self, job)
 
     def _start_next(self, finished):
         with self._lock:
             self._jobs.pop(finished.id, None)
             self.current = None
-            pending = [j for j in self._jobs.values() if j.started == 0.0]
-            job = pending[0] if pending else None
+            job = self._jobs.get(next(iter(self._queued), None))
             if job is not None:
                 self._start(job)
-        if job is not None and job.kind == "run":
+        if job is not None and job.kind == RUN:
             self.on_event("started", self, job)
 
     def _start(self, job):
         """Send the job's command to the agent (caller holds the lock)."""
         self.current = job
         job.started = time.perf_counter()
-        if job.kind == "run":
+        if job.kind == RUN:
             self.history.append(RunRecord(self.name, job.id, job.label, job.started))
-        _core.channel_send(self._commands, marshal.dumps(job._message))
+        _core.channel_send(self._commands, marshal.dumps(self._queued.pop(job.id)))
 
     def _fail_pending(self, reason):
-        for job in list(self._jobs.values()):
-            self._jobs.pop(job.id, None)
-            now = time.perf_counter()
-            job._finish(RunResult(self.name, "error", error=ErrorInfo("SessionClosedError", reason, reason),
+        with self._lock:
+            jobs = list(self._jobs.values())
+            self._jobs.clear()
+            self._queued.clear()
+            self.current = None
+        now = time.perf_counter()
+        for job in jobs:
+            job.resolve(RunResult(self.name, ERROR, error=ErrorInfo("SessionClosedError", reason, reason),
                                   started=job.started or now, ended=now))
-        self.current = None
-
-
-#: bytes, str and pickles at least this long cross natively through a queue (one copy,
-#: made by the receiving interpreter) rather than inside the command (four copies:
-#: marshal, the channel in and out, unmarshal); shorter ones are cheaper in the command.
-SHARE_NATIVELY_FROM = 1 << 16
-
-
-def encode_value(name, value, carriers):
-    """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it.
-
-    A memoryview crosses without a copy (the interpreter sees the same memory), a
-    large bytes or str with one copy, a NamedQueue as its handle (no pickle module
-    needed there); anything else is pickled. Memoryviews, large bytes/str and large
-    pickles travel in a cross-interpreter queue appended to ``carriers``.
-    """
-    if isinstance(value, NamedQueue):
-        return (NAMED_QUEUE, value.handle())
-    if isinstance(value, memoryview) or (
-            type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
-        return (SHARED, _carry(value, carriers))
-    try:
-        pickled = pickle.dumps(value, protocol=5)
-    except Exception as exc:
-        raise NotTransferableError(
-            f"cannot send {name!r} to an interpreter: a {type(value).__qualname__} object is neither "
-            f"shareable nor picklable ({exc})"
-        ) from None
-    if len(pickled) >= SHARE_NATIVELY_FROM:
-        return (PICKLED_CARRIED, _carry(pickled, carriers))
-    return (PICKLED, pickled)
-
-
-def _carry(shareable, carriers):
-    """A new cross-interpreter queue holding ``shareable``; returns its id."""
-    carrier = interpreters.create_queue()
-    carrier.put(shareable)
-    carriers.append(carrier)
-    return carrier.id
 
 
 def _destroy_channel(channel):
@@ -541,10 +398,3 @@ def _destroy_channel(channel):
         _core.channel_destroy(channel)
     except _core.ChannelError:
         pass
-
-
-def _first_line(code):
-    for line in code.splitlines():
-        if line.strip():
-            return line.strip()[:80]
-    return ""

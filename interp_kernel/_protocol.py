@@ -1,0 +1,74 @@
+"""The agent <-> session protocol: every message kind and payload kind, in one place.
+
+A session (main side, :mod:`interp_kernel.runtime.session`) talks to the agent that
+runs inside its interpreter (:mod:`interp_kernel.agent`) over four ``_core``
+channels, made by the session and passed to ``interp_kernel.agent.serve(commands,
+events, replies, sleeper)``. Every message is a ``marshal``-ed tuple whose first
+item is its kind; ``job`` is the id of the job the message belongs to (an int).
+
+commands (main -> agent), one job at a time, in order:
+
+* ``(RUN, job, code, filename)``: run ``code`` as a cell compiled under ``filename``.
+* ``(PUSH, job, values)``: bind ``values``, a dict name -> ``(payload kind, data)``.
+* ``(PULL, job, names)``: encode the variables ``names`` (a list) as payloads.
+* ``(CALL, job, helper, args)``: run the introspection helper ``helper`` (one of
+  ``HELPERS``) with the list ``args``.
+* ``(STOP,)``: leave the loop; the agent's ``exec`` returns.
+
+events (agent -> main):
+
+* ``(READY, None, thread_id)``: the agent is serving, on the thread ``thread_id``.
+* ``(OUT, job, stream, text)``: text written to ``"stdout"`` or ``"stderr"``.
+* ``(DISPLAY, job, data, metadata, display_id, update)``: a MIME bundle to show;
+  ``display_id`` is a str or None, ``update`` True to replace the output shown
+  under that id.
+* ``(CLEAR, job, wait)``: ``clear_output(wait)``.
+* ``(INPUT, job, prompt, password, request)``: ask the frontend for a line (a
+  password when ``password``); ``request`` numbers the requests of this agent.
+* ``(DONE, job, status, payload)``: the job ended with ``status``, one of ``OK``,
+  ``ERROR``, ``INTERRUPTED``. With ``OK``, ``payload`` is the job's result (a cell's
+  MIME bundle or None, a pull's dict name -> payload, a helper's answer); otherwise
+  it is ``(ename, evalue, traceback text, hint)``.
+
+replies (main -> agent): ``(request, answer)`` for each ``INPUT`` event, ``answer``
+a str, or None when the frontend takes no input.
+
+sleeper: never written. The agent's ``time.sleep`` waits on it, so an interrupt of
+the interpreter cuts a sleep short.
+
+A pushed or pulled value travels as ``(kind, data)`` with one of the payload kinds
+below. Every constant is a plain str (marshal carries them; this module imports
+nothing, as every new interpreter imports it).
+"""
+
+# -- commands (main -> agent) -------------------------------------------------------
+RUN = "run"
+PUSH = "push"
+PULL = "pull"
+CALL = "call"
+STOP = "stop"
+
+# -- events (agent -> main) ---------------------------------------------------------
+READY = "ready"
+OUT = "out"
+DISPLAY = "display"
+CLEAR = "clear"
+INPUT = "input"
+DONE = "done"
+
+# -- job statuses (the status of DONE, and RunResult.status) --------------------------
+OK = "ok"
+ERROR = "error"
+INTERRUPTED = "interrupted"
+
+# -- introspection helpers (the helper of CALL) -----------------------------------------
+COMPLETE = "complete"  # args (code, cursor_pos) -> (matches, start, end)
+INSPECT = "inspect"  # args (code, cursor_pos) -> text or None
+NAMES = "names"  # no args -> sorted public names of __main__
+HELPERS = (COMPLETE, INSPECT, NAMES)
+
+# -- payload kinds (values crossing with PUSH and PULL) ----------------------------------
+PICKLED = "pickle"  # data: the pickle (protocol 5)
+PICKLED_CARRIED = "pickle-carried"  # data: id of a cross-interpreter queue holding a large pickle
+SHARED = "shared"  # data: id of a cross-interpreter queue holding a natively shareable object
+NAMED_QUEUE = "queue"  # data: a NamedQueue's handle (name, channel, maxsize)

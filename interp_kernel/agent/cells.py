@@ -1,0 +1,70 @@
+"""Compiling and running a cell in the interpreter's ``__main__``.
+
+The statements run, then a trailing expression is evaluated on its own so that its
+value can be shown (as a MIME bundle) and bound to ``_``. The cells' sources are
+kept for tracebacks.
+"""
+
+import _ast
+import sys
+
+from interp_kernel import _core
+from interp_kernel._protocol import ERROR, INTERRUPTED, OK
+from interp_kernel.agent.frontend import mime_bundle
+
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast
+_sources = {}  # cell filename -> source, for tracebacks (see register_sources)
+
+
+def run_cell(code, filename):
+    """Run a cell; returns ``(status, payload)`` for the ``DONE`` event.
+
+    ``payload`` is the trailing expression's MIME bundle (None when there is none or
+    it is None) with ``OK``, the error payload with ``ERROR`` or ``INTERRUPTED``.
+    """
+    try:
+        compiled, last = _compile_cell(code, filename)
+    except SyntaxError as exc:
+        from interp_kernel.agent.tracebacks import error_payload
+
+        return ERROR, error_payload(exc, None, code)
+    namespace = sys.modules["__main__"].__dict__
+    try:
+        value = _core.call_interruptible(_run_compiled, compiled, last, namespace)
+    except BaseException as exc:
+        from interp_kernel.agent.tracebacks import error_payload
+
+        status = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else ERROR
+        return status, error_payload(exc, filename, code)
+    if value is None:
+        return OK, None
+    namespace["_"] = value
+    return OK, mime_bundle(value)
+
+
+def register_sources():
+    """Make the cells' sources known to linecache, so tracebacks show their lines."""
+    import linecache
+
+    for filename, code in _sources.items():
+        if filename not in linecache.cache:
+            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+
+
+def _compile_cell(code, filename):
+    """Compile all statements, and a trailing expression separately so its value can be shown."""
+    _sources[filename] = code
+    if "linecache" in sys.modules:
+        register_sources()
+    tree = compile(code, filename, "exec", _ONLY_AST)
+    last = None
+    if tree.body and isinstance(tree.body[-1], _ast.Expr):
+        last = compile(_ast.Expression(tree.body.pop().value), filename, "eval")
+    return compile(tree, filename, "exec"), last
+
+
+def _run_compiled(compiled, last, namespace):
+    exec(compiled, namespace)
+    if last is not None:
+        return eval(last, namespace)
+    return None
