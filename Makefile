@@ -56,13 +56,13 @@ soak: setup
 
 # Benchmarks (not tests): the `bench` extras (ipyparallel, psutil, pyinstrument) and the
 # venv's stock `python3` kernelspec, then the side-by-side suite (writes benchmarks/results/
-# and benchmarks/RESULTS.md), then the older foundation and core ping-pong figures.
+# and benchmarks/RESULTS.md), then the Manager basics and the core ping-pong figures.
 bench: setup
 	@test $(VENV)/.bench-installed -nt pyproject.toml || { \
 	    $(PY) -m pip install -q -e '.[test,browser,bench]' --config-settings editable_mode=compat \
 	    && $(PY) -m ipykernel install --sys-prefix >/dev/null && touch $(VENV)/.bench-installed; }
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
-	$(PY) benchmarks/foundation.py
+	$(PY) benchmarks/manager_basics.py
 	$(PY) benchmarks/core_pingpong.py
 
 lab: setup

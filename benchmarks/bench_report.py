@@ -13,7 +13,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from harness import fmt  # noqa: E402
+from bench_records import fmt  # noqa: E402
 
 # -- text ------------------------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ def write_markdown(results_dir, path):
     w("")
     w("`make bench` sets up the venv, installs the `bench` extras (ipyparallel, psutil, pyinstrument), makes sure "
       "the venv has the stock `python3` kernelspec, runs `benchmarks/run.py` and then the older "
-      "`benchmarks/foundation.py` and `benchmarks/core_pingpong.py`. For Python 3.14: "
+      "`benchmarks/manager_basics.py` and `benchmarks/core_pingpong.py`. For Python 3.14: "
       "`make PYTHON=$(../shared/py314/setup.sh | tail -1) VENV=.venv314 bench`. "
       "`benchmarks/run.py --quick --only P1,P7 --out-dir /tmp/b --markdown /tmp/b/R.md` is the development loop. "
       "Run it on a quiet machine (1-minute load average < 1): the load at start and end is recorded above.")

@@ -11,7 +11,7 @@ ipyparallel's client API `view.execute("pass", block=True)`.
 
 import time
 
-from harness import Family
+from bench_records import Family
 
 
 def run(ctx):

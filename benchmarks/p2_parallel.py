@@ -7,7 +7,7 @@ and in multiprocessing pools (spawn and fork) from the driver process, pools and
 engines already started. Speed-up = serial time / parallel time of the same 2 units, per repetition (the serial
 run and the parallel one next to it in time), median over the repetitions;
 the kernel's variants are divided into the kernel's serial cell, the library's into a
-serial run in the driver, the pools (run in a helper process: see bench_procs.py) into a
+serial run in the driver, the pools (run in a helper process: see bench_multiprocessing.py) into a
 serial run in that helper.
 """
 
@@ -15,9 +15,10 @@ import os
 import statistics
 import time
 
-from bench_procs import run_helper
+from bench_multiprocessing import run_helper
 from bench_work import WORK_SOURCE, work
-from harness import QUIET_LIMIT, Family, quiet_repetitions
+from bench_machine import QUIET_LIMIT, quiet_repetitions
+from bench_records import Family
 
 
 def calibrate(unit_seconds):

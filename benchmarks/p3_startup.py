@@ -10,8 +10,8 @@ subprocess, and an ipyparallel engine launched until the controller has register
 
 import time
 
-from bench_procs import run_helper
-from harness import Family
+from bench_multiprocessing import run_helper
+from bench_records import Family
 
 
 def run(ctx):

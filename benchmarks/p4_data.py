@@ -13,7 +13,7 @@ payload's bytes (the pickle's size for the list) per second, MB = 10**6 bytes.
 import pickle
 import time
 
-from harness import Family
+from bench_records import Family
 
 SIZE = 100_000_000
 LIST_N = 10**6

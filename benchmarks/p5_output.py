@@ -7,7 +7,7 @@ collected and the lines checked against what was printed (lost = printed lines t
 had not arrived when the cell was idle; `%%px` shows output as an updated display).
 """
 
-from harness import Family
+from bench_records import Family
 
 LINES = 100_000
 BODY = f"for i in range({LINES}):\n    print(i)\n"
@@ -17,9 +17,9 @@ EXPECTED = [str(i) for i in range(LINES)]
 def _stdout(ex):
     """The cell's stdout as the client got it: stream messages, or (ipyparallel's %%px) the
     last version of each `...-stdout` display (display_data + update_display_data)."""
-    text = ex.stream_text("stdout")
+    text = ex.stream("stdout")
     displays = {}
-    for _, msg in ex.of_type("display_data", "update_display_data"):
+    for msg in ex.of_type("display_data", "update_display_data"):
         display_id = msg["content"].get("transient", {}).get("display_id") or ""
         if display_id.endswith("-stdout"):
             displays[display_id] = msg["content"]["data"].get("text/plain", "")

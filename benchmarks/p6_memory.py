@@ -10,8 +10,8 @@ counts pages shared with the parent.
 
 import time
 
-from bench_procs import run_helper
-from harness import Family
+from bench_multiprocessing import run_helper
+from bench_records import Family
 
 COUNT = 10
 

@@ -12,8 +12,8 @@ import queue
 import threading
 import time
 
-from bench_procs import run_helper
-from harness import Family
+from bench_multiprocessing import run_helper
+from bench_records import Family
 
 
 def _pingpong(put, get, rounds, warm):

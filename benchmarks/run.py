@@ -31,7 +31,9 @@ sys.path.insert(0, HERE)
 warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
 
 import bench_report  # noqa: E402
-import harness  # noqa: E402
+import bench_kernels  # noqa: E402
+import bench_machine  # noqa: E402
+import bench_records  # noqa: E402
 
 # P2 (all cores) and P7 (latency) suffer most from other load on the machine: they run first.
 FAMILIES = [
@@ -87,9 +89,9 @@ def main():
 
     started = time.perf_counter()
     now = datetime.datetime.now(datetime.timezone.utc)
-    meta = harness.machine_info()
+    meta = bench_machine.machine_info()
     meta.update(date=now.strftime("%Y-%m-%d"), time_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"), quick=args.quick,
-                families=[k for k, _ in chosen], load_start=harness.loadavg())
+                families=[k for k, _ in chosen], load_start=bench_machine.loadavg())
     log(f"interp_kernel benchmarks: Python {meta['python']}, {meta['cores']} cores, "
         f"load average {meta['load_start']}{' (quick)' if args.quick else ''}")
     if meta["load_start"] and meta["load_start"][0] >= 1.0:
@@ -101,14 +103,14 @@ def main():
 
     try:
         ctx.manager = Manager()
-        ctx.interp = harness.Kernel("interp")
-        ctx.stock = harness.Kernel("python3")
+        ctx.interp = bench_kernels.start_bench_kernel("interp")
+        ctx.stock = bench_kernels.start_bench_kernel("python3")
         meta["kernel_startup_s"] = {"interp": round(ctx.interp.startup, 3), "python3": round(ctx.stock.startup, 3)}
         log(f"  kernels up: interp {ctx.interp.startup:.2f} s, python3 {ctx.stock.startup:.2f} s")
         ctx.interp.execute("import sys; print(sys.version)", check=True)
         if not args.no_ipyparallel:
             try:
-                ctx.cluster = harness.Cluster()
+                ctx.cluster = bench_kernels.Cluster()
                 log(f"  ipyparallel cluster on 127.0.0.1: controller + 1 engine in {ctx.cluster.first_start:.1f} s")
                 if any(k in ("P2", "P3", "P6") for k, _ in chosen):
                     log(f"  second engine in {ctx.cluster.add_engine():.1f} s")
@@ -119,8 +121,8 @@ def main():
                 ctx.cluster = None
         for key, module in chosen:
             t0 = time.perf_counter()
-            load_before = harness.loadavg()
-            cpu_before = harness.cpu_snapshot()
+            load_before = bench_machine.loadavg()
+            cpu_before = bench_machine.cpu_snapshot()
             log(f"{key} ... (load average {load_before})")
             try:
                 fam = importlib.import_module(module).run(ctx)
@@ -129,9 +131,9 @@ def main():
                 log(f"  {key} FAILED:\n{errors[key]}")
                 continue
             record = fam.to_json()
-            record.update(load_before=load_before, load_after=harness.loadavg(),
+            record.update(load_before=load_before, load_after=bench_machine.loadavg(),
                           seconds=round(time.perf_counter() - t0, 1),
-                          foreign_cores=harness.foreign_cores(cpu_before, harness.cpu_snapshot()))
+                          foreign_cores=bench_machine.foreign_cores(cpu_before, bench_machine.cpu_snapshot()))
             families.append(record)
             log(bench_report.text_summary(record))
             log(f"  ({record['seconds']:.1f} s; other processes kept {record['foreign_cores']} cores busy)")
@@ -146,12 +148,12 @@ def main():
             if stuck:
                 log(f"  interpreters that could not be destroyed: {stuck}")
 
-    meta["load_end"] = harness.loadavg()
+    meta["load_end"] = bench_machine.loadavg()
     meta["duration_s"] = round(time.perf_counter() - started, 1)
     result = {"meta": meta, "families": families, "errors": errors}
     stem = f"{meta['date']}-{meta['implementation']}-{meta['python']}" + ("-quick" if args.quick else "")
     json_path = os.path.join(args.out_dir, stem + ".json")
-    harness.write_json(json_path, result)
+    bench_records.write_json(json_path, result)
     svg_path = os.path.join(args.out_dir, stem + ".svg")
     bench_report.write_svg(result, svg_path)
     md = bench_report.write_markdown(args.out_dir, args.markdown)

@@ -118,6 +118,8 @@ def open_dashboard(kernel, w):
     views = [m["content"]["data"] for m in ex.of_type("execute_result", "display_data")
              if "application/vnd.jupyter.widget-view+json" in m["content"]["data"]]
     assert views, ex.summary()
+    text = views[0]["text/plain"]  # what a frontend without widgets shows: the interpreters table
+    assert text.startswith(("name ", "no interpreters")), text
     model = views[0]["application/vnd.jupyter.widget-view+json"]["model_id"]
     w.sync()
     assert "interp-dashboard" in w.models[model]["_dom_classes"]

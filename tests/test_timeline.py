@@ -6,15 +6,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from interp_kernel.runtime.jobs import RunRecord
-from interp_kernel.views.timeline import (
-    COLORS,
-    Timeline,
-    busy_segments,
-    recorder_for,
-    select_records,
-    timeline_for,
-    timeline_svg,
-)
+from interp_kernel.views.lanes import busy_segments
+from interp_kernel.views.recorder import recorder_for, select_records
+from interp_kernel.views.timeline import COLORS, Timeline, timeline_for, timeline_svg
 
 pytestmark = pytest.mark.timeout(120)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -316,7 +310,7 @@ def test_recorder_thread_only_lives_while_something_runs(manager):
 def test_main_cells_get_a_lane(manager):
     from IPython.core.interactiveshell import InteractiveShell
 
-    from interp_kernel.views.timeline import attach, detach, main_records
+    from interp_kernel.jupyter.timeline_cells import attach, detach
 
     shell = InteractiveShell.instance()
     try:
@@ -326,7 +320,7 @@ def test_main_cells_get_a_lane(manager):
         shell.run_cell("1/0")
         shell.run_cell("%%interp w\n2")  # an interpreter's cell, not main's work
         shell.run_cell("%interp list")
-        records = main_records(manager)
+        records = recorder_for(manager).main_records()
         assert [(r.label, r.status) for r in records] == [("x = 0", "ok"), ("1/0", "error")]
         root = parse(timeline_for(manager).svg)
         assert lanes(root) == ["main", "w"]

@@ -165,3 +165,43 @@ def test_close_while_something_runs(manager):
     assert not d.running
     w.interrupt()
     job.wait(5)
+
+
+def test_text_form_is_a_table_of_the_interpreters(manager, dashboards):
+    """Where no widget can show, the dashboard reads as the table %interp list prints."""
+    d = dashboards(bg_state=lambda session: session.name == "bg")
+    assert repr(d) == "no interpreters (create one with %interp create NAME or %%interp NAME)"
+    manager.session("a").run("1")
+    bg = manager.session("bg", config="legacy")
+    job = bg.submit(LOOP)
+    eventually(lambda: bg.state == "running")
+    try:
+        lines = d._repr_mimebundle_()["text/plain"].splitlines()
+        assert lines[0].split() == ["name", "id", "config", "state", "cells", "run", "last", "duration"]
+        assert set(lines[1]) == {"-", " "}
+        assert lines[2].split()[:5] == ["a", str(manager.get("a").id), "isolated", "idle", "1"]
+        assert lines[3].split()[:4] == ["bg", str(bg.id), "legacy", "background"]
+    finally:
+        bg.interrupt()
+        job.wait(5)
+
+
+def test_dashboard_in_a_terminal_ipython_prints_the_table(capsys):
+    """`%interp dashboard` in IPython without a notebook: a table, not a widget's repr."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "interp_kernel")
+    try:
+        assert shell.run_cell("%interp create term-a").success
+        capsys.readouterr()
+        assert shell.run_cell("%interp dashboard").success
+        out = capsys.readouterr().out
+        assert "Dashboard(" not in out and "HTML(" not in out
+        rows = [line.split() for line in out.splitlines()]
+        assert rows[0][0].startswith("Out[")  # the table starts on its own line
+        assert ["name", "id", "config", "state"] == rows[1][:4]
+        assert ["term-a", "isolated", "idle", "0"] == [rows[3][0]] + rows[3][2:5]
+    finally:
+        shell.run_line_magic("unload_ext", "interp_kernel")
+        InteractiveShell.clear_instance()

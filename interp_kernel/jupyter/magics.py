@@ -1150,7 +1150,7 @@ def load_ipython_extension(ip):
     ip.register_magics(magics)
     magics.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
-        from interp_kernel.views.timeline import attach
+        from interp_kernel.jupyter.timeline_cells import attach
 
         attach(magics.manager, ip)  # records runs and CPU activity for %interp timeline
     except Exception as exc:
@@ -1169,7 +1169,7 @@ def unload_ipython_extension(ip):
     magics.shutdown(3.0)
     magics.cell_start_guard.detach(ip)
     try:
-        from interp_kernel.views.timeline import detach
+        from interp_kernel.jupyter.timeline_cells import detach
 
         detach(magics.manager)
     except Exception:

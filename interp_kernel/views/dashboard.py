@@ -12,6 +12,9 @@ For browser tests and styling every part has a stable CSS class: the row is
 ``interp-col-config``, ``interp-col-state`` (plus ``interp-state-STATE``),
 ``interp-col-cells``, ``interp-col-time``, and its buttons ``interp-interrupt``,
 ``interp-reset``, ``interp-close``.
+
+Where no widget can show (a terminal IPython), the dashboard shows as a text table of
+the same rows as ``%interp list`` (``repr``, and the ``text/plain`` of its mime bundle).
 """
 
 import threading
@@ -19,6 +22,7 @@ import time
 
 import ipywidgets as widgets
 
+from interp_kernel.views.table import BACKGROUND, interpreter_rows, state_of, text_table
 from interp_kernel.views.units import format_duration
 
 __all__ = ["Dashboard"]
@@ -26,7 +30,7 @@ __all__ = ["Dashboard"]
 STATE_COLORS = {
     "idle": "#2e7d32",
     "running": "#1565c0",
-    "background": "#6a1b9a",
+    BACKGROUND: "#6a1b9a",
     "closed": "#757575",
 }
 
@@ -109,12 +113,12 @@ class _Row:
             state_label.value = state
             state_label.style.text_color = STATE_COLORS.get(state, "#000")
             state_label.style.font_weight = "bold" if state != "idle" else "normal"
-            self.buttons["interrupt"].disabled = state not in ("running", "background")
+            self.buttons["interrupt"].disabled = state not in ("running", BACKGROUND)
             self.state = state
         labels["cells"].value = str(session.cells_run)
         current = session.current
         started = getattr(current, "started", 0.0) if current is not None else 0.0
-        if state in ("running", "background") and started:
+        if state in ("running", BACKGROUND) and started:
             text = f"running {format_duration(max(now - started, 0.0))}"
         elif session.last_duration is not None:
             text = f"last {format_duration(session.last_duration)}"
@@ -127,7 +131,7 @@ class Dashboard(widgets.VBox):
     """A live table of ``manager``'s interpreters with Interrupt / Reset / Close buttons.
 
     ``bg_state(session) -> bool`` tells whether a running session runs a background
-    job (shown as "background"); ``interval`` is the refresh period while anything
+    job (its state then reads ``background``); ``interval`` is the refresh period while anything
     runs, ``idle_interval`` the one while nothing does (events still update at once).
     """
 
@@ -190,16 +194,6 @@ class Dashboard(widgets.VBox):
                 busy = False
             self._wake.wait(self.interval if busy else self.idle_interval)
 
-    def _state(self, session):
-        state = session.state
-        if state == "running" and self.bg_state is not None:
-            try:
-                if self.bg_state(session):
-                    state = "background"
-            except Exception:
-                pass
-        return state
-
     def refresh(self):
         """Bring every row up to date; returns True if an interpreter is running."""
         with self._lock:
@@ -222,9 +216,9 @@ class Dashboard(widgets.VBox):
                 if row is None:
                     row = self._rows[session.name] = _Row(self, session.name)
                     changed = True
-                state = self._state(session)
+                state = state_of(session, self.bg_state)
                 row.update(session, state, now)
-                busy += state in ("running", "background")
+                busy += state in ("running", BACKGROUND)
             if changed or not self.children:
                 rows = [self._rows[n].box for n in names]
                 self.children = [self._title, self._header] + rows + ([] if rows else [self._empty]) + [self._message]
@@ -234,6 +228,19 @@ class Dashboard(widgets.VBox):
                 summary += f" · {busy} running"
             self._title.value = f"<b>interpreters</b> <span style='color:#666'>· {summary}</span>"
             return busy > 0
+
+    # -- as text --------------------------------------------------------------------------
+
+    def __repr__(self):
+        """The interpreters as a text table (now, not as the widgets last showed them)."""
+        if getattr(self, "_stopped", None) is None:  # during __init__
+            return super().__repr__()
+        return text_table(interpreter_rows(self.manager.sessions(), self.bg_state))
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)  # whole: ipywidgets cuts a repr at 110 characters
+        return data
 
     # -- buttons ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The multiprocessing contenders, run in a helper process of their own.
 
-    python benchmarks/bench_procs.py TASK '{"arg": value}'   -> one JSON object on stdout
+    python benchmarks/bench_multiprocessing.py TASK '{"arg": value}'   -> one JSON object on stdout
 
 Why a separate process: on CPython 3.13.0 and 3.14, a child forked from a process that
 has (or had, and has not destroyed) a subinterpreter dies at once (3.13: "Fatal Python
@@ -27,9 +27,9 @@ import bench_work  # noqa: E402
 def pool(n, reps, budget=150):
     """Seconds for 2 units of work: serial here, and Pool(2) map per start method (pools started).
 
-    Repetitions disturbed by other processes are run again, as in P2 (harness.quiet_repetitions).
+    Repetitions disturbed by other processes are run again, as in P2 (bench_machine.quiet_repetitions).
     """
-    from harness import quiet_repetitions
+    from bench_machine import quiet_repetitions
 
     pools = {}
     for method in ("spawn", "fork"):
@@ -136,7 +136,7 @@ def run_helper(task, **kwargs):
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), task, json.dumps(kwargs)],
                           capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
-        raise RuntimeError(f"bench_procs {task} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"bench_multiprocessing {task} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

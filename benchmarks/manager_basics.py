@@ -1,6 +1,6 @@
-"""Foundation figures: create, round trip, interrupt latency, parallel speed-up.
+"""The Manager's basic costs, without Jupyter: create, round trip, interrupt latency, parallel speed-up.
 
-Run with `make bench` (or `.venv/bin/python benchmarks/foundation.py`). Prints medians
+Run with `make bench` (or `.venv/bin/python benchmarks/manager_basics.py`). Prints medians
 and p90s measured side by side in one run; these machines are shared and noisy, so
 compare ratios, not absolute numbers. Not a test: nothing here asserts.
 """
@@ -102,7 +102,7 @@ def bench_parallel(manager):
 
 
 def main():
-    print(f"interp_kernel foundation benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"interp_kernel Manager basics — Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     manager = Manager()
     try:
         bench_create(manager)
