@@ -23,12 +23,12 @@ def __getattr__(name):
 
 def load_ipython_extension(ipython):
     """Register the %%interp / %interp magics (``%load_ext interp_kernel``)."""
-    from interp_kernel.jupyter.magics import load_ipython_extension as load
+    from interp_kernel.jupyter.extension import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from interp_kernel.jupyter.magics import unload_ipython_extension as unload
+    from interp_kernel.jupyter.extension import unload_ipython_extension as unload
 
     unload(ipython)

@@ -32,8 +32,6 @@ _STYLE = {
 _WORDS = {"ok": "done", "error": "failed", "interrupted": "interrupted", "running": "running"}
 
 
-
-
 class BackgroundStatus:
     """The status line of one background job.
 
@@ -55,7 +53,6 @@ class BackgroundStatus:
         self.started = time.perf_counter()
         self.started_wall = time.time()
         self.duration = None
-        self.updates = 0  # messages published (start included)
         self._partial = {}  # stream -> True when the last text did not end a line
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()  # one message at a time, in order
@@ -185,7 +182,6 @@ class BackgroundStatus:
                         pub.reset_thread_parent(token)
             elif not update or self.status != "running":
                 print(data["text/plain"], flush=True)
-            self.updates += 1
         except Exception:
             pass
 
