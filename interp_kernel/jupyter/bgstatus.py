@@ -185,7 +185,8 @@ class BackgroundStatus:
         except Exception:
             pass
 
-    def _tick(self, now):
+    def tick(self, now):
+        """Refresh a running line (the ticker calls it about once a TICK)."""
         self._publish(update=True, only_running=True)
 
 
@@ -225,7 +226,7 @@ class _Ticker:
             now = time.perf_counter()
             for status in items:
                 try:
-                    status._tick(now)
+                    status.tick(now)
                 except Exception:
                     pass
 

@@ -11,9 +11,9 @@ several interpreters.
 import queue
 import sys
 import threading
-import time
 
 from interp_kernel.jupyter.rendering import log
+
 
 class CellTarget:
     """Where the output of one ``%%interp`` cell goes: the cell that started it."""
@@ -33,23 +33,37 @@ class CellTarget:
 class Router:
     """Publishes interpreters' output into the cell that started them.
 
-    In a kernel (our own or a stock ipykernel with ``%load_ext interp_kernel``) it
-    sends iopub messages with the starting cell's parent header, from one publisher
-    thread that batches consecutive stream text; elsewhere (terminal IPython) it
-    writes to the streams of the starting cell and uses IPython's display publisher.
+    One publisher thread takes what the sessions' reader threads hand over, in order.
+    In a kernel (ours, or a stock ipykernel with ``%load_ext interp_kernel``) it goes
+    through ipykernel's own per-parent machinery: stream text into two OutStreams of
+    the Router (ipykernel's buffered, per-parent ``stream`` messages, flushed by its IO
+    thread), displays and ``clear_output`` through the shell's display publisher with
+    ``set_thread_parent``. Measured against our former hand-built messages with 20 ms
+    flood batching, both kernels side by side in one run (2 shared cores, load ~6):
+    P5 (100k lines from a ``%%interp`` cell) median 1.08 s vs 1.35 s over 9 reps,
+    4-8 stream messages vs 33-84, 0 lines lost and in order both ways, stdout /
+    stderr / display order kept; the 100-cell soak 0 lost, 0 misrouted both ways
+    (3.4 s vs 5.5 s). Errors have no per-parent publisher in ipykernel: they are
+    sent as ``error`` messages with the cell's parent header. Elsewhere (terminal
+    IPython) output goes to the streams the cell started with and IPython's display
+    publisher.
     """
-
-    #: Seconds between two stream messages while output floods in.
-    MIN_INTERVAL = 0.02
-    #: Pieces of output gathered in one batch that count as a flood.
-    FLOOD = 16
 
     def __init__(self, shell):
         kernel = getattr(shell, "kernel", None)
-        if kernel is not None and not (hasattr(kernel, "session") and hasattr(kernel, "iopub_socket")):
+        pub = getattr(shell, "display_pub", None)
+        self._streams = None  # name -> ipykernel OutStream, in a kernel
+        if kernel is not None and hasattr(kernel, "iopub_thread") and hasattr(pub, "set_thread_parent"):
+            from ipykernel.iostream import OutStream
+
+            self._streams = {name: OutStream(kernel.session, kernel.iopub_thread, name, watchfd=False)
+                             for name in ("stdout", "stderr")}
+        else:
             kernel = None
         self.kernel = kernel
         self.shell = shell
+        self._display_pub = pub
+        self._written = set()  # names of our OutStreams written since their last flush
         self._queue = queue.SimpleQueue()
         self._thread = None
         self._lock = threading.Lock()
@@ -68,16 +82,17 @@ class Router:
         kernel = self.kernel
         if kernel is None:
             return CellTarget(stdout=sys.stdout, stderr=sys.stderr, allow_stdin=True)
-        parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else getattr(kernel, "_parent_header", {})
         try:
-            ident = kernel._parent_ident["shell"]
+            ident = kernel._parent_ident["shell"]  # ipykernel has no public accessor
         except Exception:
             ident = None
-        return CellTarget(parent=parent, ident=ident, allow_stdin=bool(getattr(kernel, "_allow_stdin", False)))
+        return CellTarget(parent=kernel.get_parent("shell"), ident=ident,
+                          allow_stdin=bool(getattr(kernel, "_allow_stdin", False)))
 
     # -- publishing (any thread) ------------------------------------------------------
 
     def stream(self, target, name, text):
+        """Write ``text`` to the stream ``name`` (stdout or stderr) of ``target``'s cell."""
         self._put(("stream", target, name, text))
 
     def display(self, target, data, metadata=None, display_id=None, update=False):
@@ -94,7 +109,8 @@ class Router:
         self._put(("error", target, exc, None))
 
     def flush(self, timeout=10.0):
-        """Wait until everything queued so far has been published."""
+        """Block until everything queued so far has been sent (at most ``timeout``
+        seconds); True if it was."""
         if self._thread is None:
             return True
         done = threading.Event()
@@ -112,24 +128,13 @@ class Router:
     def _run(self):
         get = self._queue.get
         get_nowait = self._queue.get_nowait
-        last_send = 0.0
-        flooded = False
         while True:
             batch = [get()]
-            # Output goes out at once; but under a flood (the last batch gathered many
-            # pieces) text is gathered for MIN_INTERVAL so the client gets a few large
-            # messages (a slow iopub subscriber would otherwise make ZeroMQ drop some).
-            if flooded and batch[0][0] == "stream":
-                pause = last_send + self.MIN_INTERVAL - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-            last_send = time.monotonic()
             while len(batch) < 65536:
                 try:
                     batch.append(get_nowait())
                 except queue.Empty:
                     break
-            flooded = len(batch) >= self.FLOOD
             pending = None  # (target, name, [texts]) of consecutive stream items
             for kind, target, a, b in batch:
                 if kind == "stream":
@@ -143,6 +148,7 @@ class Router:
                 if pending is not None:
                     self._send_stream(*pending)
                     pending = None
+                self._flush_streams()  # what was written comes first
                 try:
                     if kind == "display":
                         self._send_display(target, a, *b)
@@ -157,14 +163,29 @@ class Router:
             if pending is not None:
                 self._send_stream(*pending)
 
+    def _flush_streams(self):
+        """Send what our OutStreams buffered (blocks for a round trip to ipykernel's IO
+        thread, so that what is sent next comes after it)."""
+        for name in list(self._written):
+            self._written.discard(name)
+            try:
+                self._streams[name].flush()
+            except Exception as exc:
+                log(f"could not flush {name}: {exc!r}")
+
     def _send_stream(self, target, name, texts):
         text = "".join(texts)
         try:
-            if self.kernel is not None:
-                self.kernel.session.send(
-                    self.kernel.iopub_socket, "stream", {"name": name, "text": text},
-                    parent=target.parent, ident=b"stream." + name.encode(),
-                )
+            if self._streams is not None:
+                if self._written and name not in self._written:
+                    self._flush_streams()  # stdout and stderr in the order written
+                stream = self._streams[name]
+                token = stream.set_thread_parent(target.parent)
+                try:
+                    stream.write(text)
+                finally:
+                    stream.reset_thread_parent(token)
+                self._written.add(name)
             else:
                 stream = target.stderr if name == "stderr" else target.stdout
                 stream.write(text)
@@ -174,28 +195,30 @@ class Router:
 
     def _send_display(self, target, data, metadata, display_id=None, update=False):
         transient = {} if display_id is None else {"display_id": display_id}
-        if self.kernel is not None:
-            msg_type = "update_display_data" if update else "display_data"
-            self.kernel.session.send(
-                self.kernel.iopub_socket, msg_type,
-                {"data": data, "metadata": metadata, "transient": transient},
-                parent=target.parent, ident=msg_type.encode(),
-            )
-        else:
+        if self.kernel is None:
             from IPython.display import publish_display_data
 
             publish_display_data(data, metadata, transient=transient, update=update)
+            return
+        pub = self._display_pub
+        token = pub.set_thread_parent(target.parent)
+        try:
+            pub.publish(data, metadata, transient=transient, update=update)
+        finally:
+            pub.reset_thread_parent(token)
 
     def _send_clear(self, target, wait):
-        if self.kernel is not None:
-            self.kernel.session.send(
-                self.kernel.iopub_socket, "clear_output", {"wait": wait},
-                parent=target.parent, ident=b"clear_output",
-            )
-        else:
+        if self.kernel is None:
             from IPython.display import clear_output
 
             clear_output(wait)
+            return
+        pub = self._display_pub
+        token = pub.set_thread_parent(target.parent)
+        try:
+            pub.clear_output(wait)
+        finally:
+            pub.reset_thread_parent(token)
 
     def _send_error(self, target, exc):
         lines = exc._render_traceback_()
@@ -215,8 +238,14 @@ class Router:
     def ask(self, target, prompt, password=False):
         """Answer ``input()`` in an interpreter: a stdin request to the starting cell's frontend.
 
-        Returns None (the interpreter raises EOFError) for background cells, when the
-        frontend does not accept input, or when the cell is interrupted meanwhile.
+        Blocks (in the session's reader thread) until the frontend answers. Returns None
+        (the interpreter raises EOFError) for background cells, when the frontend does
+        not accept input, or when the cell is interrupted meanwhile.
+
+        Not ipykernel's ``_input_request``: that one gives up only on a KeyboardInterrupt
+        in its own thread, which never reaches this reader thread (an interrupt cancels
+        the prompt through ``target.cancelled`` instead), and two interpreters asking at
+        once must take turns on the stdin socket (``_stdin_lock``).
         """
         if target.background or not target.allow_stdin or target.cancelled.is_set():
             return None
@@ -255,7 +284,6 @@ class Router:
         except Exception:
             return ""
         return None if value == "\x04" else value
-
 
 
 class Labeller:
