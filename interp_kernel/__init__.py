@@ -5,7 +5,8 @@ interp_kernel`` adds the ``%%interp`` magics to any IPython. This module stays l
 it is also imported inside every subinterpreter (by the agent).
 """
 
-__version__ = "0.1.0"
+from interp_kernel._version import __version__
+
 __all__ = ["Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
 
 
@@ -23,12 +24,12 @@ def __getattr__(name):
 
 def load_ipython_extension(ipython):
     """Register the %%interp / %interp magics (``%load_ext interp_kernel``)."""
-    from interp_kernel.jupyter.magics import load_ipython_extension as load
+    from interp_kernel.jupyter.extension import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from interp_kernel.jupyter.magics import unload_ipython_extension as unload
+    from interp_kernel.jupyter.extension import unload_ipython_extension as unload
 
     unload(ipython)

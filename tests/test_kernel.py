@@ -150,7 +150,7 @@ def test_error_shows_the_interpreters_traceback(kernel):
     tb = ex.traceback_text()
     assert "line 5" in tb and "line 4" in tb, tb  # the cell's own line numbers (line 1: %%interp)
     assert "return 1 / 0" in tb
-    for ours in ("interp_kernel", "agent.py", "magics.py", "session.py", "run_cell_magic"):
+    for ours in ("interp_kernel", "agent.py", "cell_magic.py", "context.py", "session.py", "run_cell_magic"):
         assert ours not in tb, tb
     assert len(ex.errors) == 1
     # the kernel and the interpreter's state survive
@@ -297,7 +297,7 @@ def test_bg_job_handle_and_list_state(kernel):
     kernel.execute("%%interp bgl --bg slow\nimport time\ntime.sleep(1.5)")
     listing = kernel.execute("%interp list")
     row = [line for line in listing.text.splitlines() if line.startswith("bgl ")]
-    assert row and " bg " in row[0], listing.text
+    assert row and " background " in row[0], listing.text
     assert kernel.execute("slow.done").text == "False"
     assert kernel.execute("%interp wait slow").ok
     listing = kernel.execute("%interp list")

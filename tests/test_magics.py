@@ -10,7 +10,9 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from interp_kernel.jupyter.cells import split_interp_cell
-from interp_kernel.jupyter.magics import CellTarget, InterpCellError, InterpMagicError, _Labeller
+from interp_kernel.jupyter.extension import context_for
+from interp_kernel.jupyter.rendering import InterpCellError, InterpMagicError
+from interp_kernel.jupyter.routing import CellTarget, Labeller
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,7 +73,7 @@ def test_split_interp_cell():
 
 
 def test_our_frames_are_dropped_from_tracebacks():
-    from interp_kernel.jupyter.magics import _without_our_frames
+    from interp_kernel.jupyter.rendering import _without_our_frames
 
     lines = [
         "Traceback (most recent call last):",
@@ -92,7 +94,7 @@ def test_labeller_labels_every_line_once():
         def stream(self, target, name, text):
             sent.append((name, text))
 
-    label = _Labeller(FakeRouter(), CellTarget(), "w")
+    label = Labeller(FakeRouter(), CellTarget(), "w")
     label("stdout", "a\nb")
     label("stdout", "c\n")
     label("stderr", "e\n")
@@ -146,9 +148,31 @@ def test_bg_wait_and_list(ip):
     job = ip.user_ns["h"]
     assert not job.done
     table = repr(ip.run_line_magic("interp", "list"))
-    assert "m5" in table and "bg" in table
+    assert "m5" in table and "background" in table
     assert repr(ip.run_line_magic("interp", "wait h")) == "'finished'"
     assert job.done and job.status == "ok"
+
+
+def test_bg_value_is_shown_once_in_a_terminal(ip, capsys):
+    assert run(ip, "%%interp m5 --bg once\n'value-of-once'").success
+    assert repr(ip.run_line_magic("interp", "wait once")) == "'value-of-once'"  # IPython's Out[n]
+    context_for(ip).router.flush()
+    assert "value-of-once" not in capsys.readouterr().out  # not printed a second time
+
+
+def test_empty_list_says_so_in_text_and_html():
+    from interp_kernel.jupyter.rendering import NO_INTERPRETERS, InterpTable
+
+    empty = InterpTable([])
+    assert repr(empty) == NO_INTERPRETERS
+    assert NO_INTERPRETERS in empty._repr_html_() and "<th>" not in empty._repr_html_()
+
+
+def test_line_help_has_no_rest_markup(ip, capsys):
+    ip.run_line_magic("interp", "help")
+    out = capsys.readouterr().out
+    assert "%interp wait [--timeout S] NAME" in out and "%%interp NAME" in out
+    assert not [line for line in out.splitlines() if line.strip() == "::"]
 
 
 def test_queue_push_pull_close(ip):
@@ -224,6 +248,6 @@ def test_timeline_subcommand(ip):
 def test_display_ids_and_clear_output_in_a_terminal_shell(ip, capsys):
     result = run(ip, "%%interp term_display\nh = display('one', display_id=True)\nh.update('two')\nclear_output()\n'done'")
     assert result.success, result.error_in_exec
-    ip.magics_manager.registry["InterpMagics"].router.flush()
+    context_for(ip).router.flush()
     out = capsys.readouterr().out
     assert out.index("'one'") < out.index("'two'") < out.index("\x1b[2K")  # shown, updated, cleared

@@ -328,7 +328,8 @@ def error_text(ex):
     return "\n".join(parts)
 
 
-OUR_FILES = ("interp_kernel/jupyter/magics.py", "interp_kernel/runtime/session.py", "interp_kernel/runtime/manager.py",
+OUR_FILES = ("interp_kernel/jupyter/cell_magic.py", "interp_kernel/jupyter/line_magic.py",
+             "interp_kernel/jupyter/context.py", "interp_kernel/runtime/session.py", "interp_kernel/runtime/manager.py",
              "interp_kernel/agent/__init__.py", "interp_kernel/runtime/jobs.py", "interp_kernel/jupyter/kernel.py")
 
 

@@ -23,7 +23,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from conftest import strip_ansi
 from interp_kernel.errors import NotTransferableError
-from interp_kernel.jupyter.magics import InterpCellError, InterpMagicError
+from interp_kernel.jupyter.rendering import InterpCellError, InterpMagicError
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -74,9 +74,9 @@ def outcome(result):
 
 def finish_jobs(shell):
     """Let background jobs end so that the next example does not wait behind them."""
-    from interp_kernel.jupyter.magics import magics_for
+    from interp_kernel.jupyter.extension import context_for
 
-    for job in list(magics_for(shell).jobs.values()):
+    for job in list(context_for(shell).background.values()):
         job._done.wait(10)
 
 

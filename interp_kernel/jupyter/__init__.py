@@ -1,0 +1,11 @@
+"""Everything that talks to IPython or ipykernel.
+
+``extension`` (``%load_ext interp_kernel``) gives a shell one ``context.InterpContext``
+and registers ``cell_magic`` (``%%interp``) and ``line_magic`` (``%interp``, parsed by
+``line_parser``); ``routing`` sends a cell's output back to the cell that started it,
+``rendering`` shows errors and results, ``background`` and ``bgstatus`` carry ``--bg``
+cells, ``sigint`` keeps Ctrl-C around a cell's start, ``cells`` is the one ``%%interp``
+recogniser; ``kernel`` is the InterpKernel, ``install`` its kernelspec, ``demo`` a
+headless notebook run. May import the runtime, views and base modules; nothing below
+imports this package.
+"""

@@ -32,8 +32,6 @@ _STYLE = {
 _WORDS = {"ok": "done", "error": "failed", "interrupted": "interrupted", "running": "running"}
 
 
-
-
 class BackgroundStatus:
     """The status line of one background job.
 
@@ -55,7 +53,6 @@ class BackgroundStatus:
         self.started = time.perf_counter()
         self.started_wall = time.time()
         self.duration = None
-        self.updates = 0  # messages published (start included)
         self._partial = {}  # stream -> True when the last text did not end a line
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()  # one message at a time, in order
@@ -185,11 +182,11 @@ class BackgroundStatus:
                         pub.reset_thread_parent(token)
             elif not update or self.status != "running":
                 print(data["text/plain"], flush=True)
-            self.updates += 1
         except Exception:
             pass
 
-    def _tick(self, now):
+    def tick(self, now):
+        """Refresh a running line (the ticker calls it about once a TICK)."""
         self._publish(update=True, only_running=True)
 
 
@@ -229,7 +226,7 @@ class _Ticker:
             now = time.perf_counter()
             for status in items:
                 try:
-                    status._tick(now)
+                    status.tick(now)
                 except Exception:
                     pass
 

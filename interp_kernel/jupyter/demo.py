@@ -34,7 +34,7 @@ class Printer:
 
     # -- low level -------------------------------------------------------------------
 
-    def _style(self, text, code):
+    def style(self, text, code):
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
     def write(self, text=""):
@@ -48,14 +48,14 @@ class Printer:
     def cell_start(self, cell, index):
         if cell.cell_type == "markdown":
             if self.markdown:
-                self.write(self._style(f"── [{index}] markdown " + "─" * 40, "2"))
-                self.write(self._style(cell.source.rstrip(), "2"))
+                self.write(self.style(f"── [{index}] markdown " + "─" * 40, "2"))
+                self.write(self.style(cell.source.rstrip(), "2"))
                 self.write()
             return
         if cell.cell_type != "code":
             return
         note = "  (an error is expected here)" if "raises-exception" in cell.metadata.get("tags", []) else ""
-        self.write(self._style(f"── [{index}] In " + "─" * 44 + note, "1;34"))
+        self.write(self.style(f"── [{index}] In " + "─" * 44 + note, "1;34"))
         self.write(cell.source.rstrip() or "")
 
     def cell_done(self, cell, index, seconds=None):
@@ -63,18 +63,18 @@ class Printer:
             return
         outputs = coalesce(cell.get("outputs", []))
         if outputs:
-            self.write(self._style("   Out:", "1;32"))
+            self.write(self.style("   Out:", "1;32"))
         for output in outputs:
             self.output(output)
         if seconds is not None:
-            self.write(self._style(f"   ({seconds:.2f} s)", "2"))
+            self.write(self.style(f"   ({seconds:.2f} s)", "2"))
         self.write()
 
     def output(self, output):
         kind = output.get("output_type")
         if kind == "stream":
             text = output.get("text", "")
-            self.write(self._style(text.rstrip("\n"), "31") if output.get("name") == "stderr" else text.rstrip("\n"))
+            self.write(self.style(text.rstrip("\n"), "31") if output.get("name") == "stderr" else text.rstrip("\n"))
         elif kind in ("execute_result", "display_data"):
             data = output.get("data", {})
             for line in describe_bundle(data):
@@ -155,19 +155,19 @@ def run_notebook(path, *, kernel_name="interp", timeout=300, printer=None, save=
         on_cell_start=on_start,
         on_cell_executed=on_executed,
     )
-    printer.write(printer._style(f"══ {path} (kernel {kernel_name}) ══", "1"))
+    printer.write(printer.style(f"══ {path} (kernel {kernel_name}) ══", "1"))
     t0 = time.perf_counter()
     ok = True
     try:
         client.execute(env=kernel_env())
     except CellExecutionError as exc:
         ok = False
-        printer.write(printer._style(f"!! a cell failed that was not tagged raises-exception:\n{exc}", "1;31"))
+        printer.write(printer.style(f"!! a cell failed that was not tagged raises-exception:\n{exc}", "1;31"))
     except (DeadKernelError, CellControlSignal, TimeoutError, RuntimeError) as exc:
         ok = False
-        printer.write(printer._style(f"!! {type(exc).__name__}: {exc}", "1;31"))
+        printer.write(printer.style(f"!! {type(exc).__name__}: {exc}", "1;31"))
     status = "ok" if ok else "FAILED"
-    printer.write(printer._style(f"══ {path}: {status} in {time.perf_counter() - t0:.1f} s ══", "1"))
+    printer.write(printer.style(f"══ {path}: {status} in {time.perf_counter() - t0:.1f} s ══", "1"))
     if save:
         nbformat.write(nb, save)
     return ok, nb

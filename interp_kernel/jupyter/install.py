@@ -1,8 +1,9 @@
 """Install the ``interp`` kernelspec: ``python -m interp_kernel install [options]``.
 
 The spec directory is ``share/jupyter/kernels/interp/`` of the source tree (or of the
-prefix a wheel installed it into); the installed ``kernel.json`` names this Python
-(``sys.executable``) so the kernel starts in the environment it was installed from.
+prefix a wheel installed it into); its ``kernel.json`` is the one definition of the
+kernel. The installed copy differs only in naming this Python (``sys.executable``) in
+its argv, so the kernel starts in the environment it was installed from.
 """
 
 import argparse
@@ -15,11 +16,7 @@ import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "interp"
-LOGOS = ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg")
-
-
-def default_display_name():
-    return f"Python {sys.version_info.major}.{sys.version_info.minor} (subinterpreters)"
+LOGOS = ("logo-32x32.png", "logo-64x64.png")
 
 
 def spec_source_dir():
@@ -31,19 +28,22 @@ def spec_source_dir():
     for candidate in candidates:
         if (candidate / "kernel.json").is_file():
             return candidate
-    return None
+    raise FileNotFoundError(f"no share/jupyter/kernels/{KERNEL_NAME}/kernel.json next to interp_kernel "
+                            f"or in {sys.prefix}")
 
 
 def kernel_json(display_name=None, executable=None):
-    """The kernel.json content: argv with an absolute Python, signal interrupts."""
-    debugger = importlib.util.find_spec("debugpy") is not None  # as ipykernel's own spec
-    return {
-        "argv": [executable or sys.executable, "-m", "interp_kernel", "-f", "{connection_file}"],
-        "display_name": display_name or default_display_name(),
-        "language": "python",
-        "interrupt_mode": "signal",
-        "metadata": {"debugger": bool(debugger)},
-    }
+    """The shipped kernel.json (the one definition of the kernel) with an absolute
+    Python in its argv, ``display_name`` if given, and the debugger flag set by
+    whether debugpy is importable (as ipykernel's own spec). Raises
+    FileNotFoundError when the spec directory is missing."""
+    with open(spec_source_dir() / "kernel.json") as f:
+        spec = json.load(f)
+    spec["argv"][0] = executable or sys.executable
+    if display_name:
+        spec["display_name"] = display_name
+    spec.setdefault("metadata", {})["debugger"] = importlib.util.find_spec("debugpy") is not None
+    return spec
 
 
 def write_spec(directory, display_name=None, executable=None):
@@ -51,10 +51,8 @@ def write_spec(directory, display_name=None, executable=None):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     source = spec_source_dir()
-    if source is not None:
-        for logo in LOGOS:
-            if (source / logo).is_file():
-                shutil.copy(source / logo, directory / logo)
+    for logo in LOGOS:
+        shutil.copy(source / logo, directory / logo)
     with open(directory / "kernel.json", "w") as f:
         json.dump(kernel_json(display_name, executable), f, indent=2)
         f.write("\n")
@@ -86,12 +84,12 @@ def main(argv=None):
     where.add_argument("--prefix", metavar="P", help="install into the prefix P (P/share/jupyter/kernels)")
     parser.add_argument("--name", default=KERNEL_NAME, help=f"kernelspec name (default: {KERNEL_NAME})")
     parser.add_argument("--display-name", metavar="D", default=None,
-                        help=f"name shown in frontends (default: {default_display_name()!r})")
+                        help="name shown in frontends (default: the shipped kernel.json's)")
     args = parser.parse_args(argv)
     try:
         path = install(user=args.user, sys_prefix=args.sys_prefix, prefix=args.prefix,
                        name=args.name, display_name=args.display_name)
-    except OSError as exc:
+    except OSError as exc:  # FileNotFoundError included
         parser.exit(1, f"error: could not install the kernelspec: {exc}\n"
                        f"(try --user or --sys-prefix)\n")
     print(f"Installed kernelspec {args.name} in {path}")

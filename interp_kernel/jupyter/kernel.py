@@ -11,13 +11,12 @@ start method is 'forkserver' on 3.13 as on 3.14 (a forked child of a process wit
 subinterpreters crashes).
 """
 
-import atexit
-
 from ipykernel.ipkernel import IPythonKernel
 
-from interp_kernel import __version__
+from interp_kernel._version import __version__
 from interp_kernel.jupyter.cells import split_interp_cell
-from interp_kernel.jupyter.magics import load_ipython_extension, magics_for
+from interp_kernel.jupyter.extension import context_for, load_ipython_extension
+from interp_kernel.runtime import lifecycle
 from interp_kernel.runtime.lifecycle import leave_if_stuck
 
 #: Seconds the manager may take to destroy the interpreters at shutdown. jupyter_client
@@ -54,7 +53,7 @@ class InterpKernel(IPythonKernel):
         prefer_forkserver()
         load_ipython_extension(self.shell)
         self._stuck = []
-        atexit.register(self._exit_if_stuck)
+        lifecycle.at_exit(self._exit_if_stuck)
 
     @property
     def banner(self):
@@ -70,10 +69,10 @@ class InterpKernel(IPythonKernel):
         Python's default one (ipykernel's choice): an interrupt that arrives before the
         cell's code starts is raised when it starts, instead of landing in ipykernel's
         or IPython's own code (which drop it, or send no reply)."""
-        magics = magics_for(self.shell)
-        if magics is None or self.get_parent().get("header", {}).get("msg_type") != "execute_request":
+        context = context_for(self.shell)
+        if context is None or self.get_parent().get("header", {}).get("msg_type") != "execute_request":
             return super().pre_handler_hook()
-        self.saved_sigint_handler = magics.cell_start_guard.install()
+        self.saved_sigint_handler = context.cell_start_guard.install()
 
     # -- completion and inspection -------------------------------------------------------------
 
@@ -85,10 +84,10 @@ class InterpKernel(IPythonKernel):
         names, first, offset = parsed
         if cursor_pos <= len(first) or not names:
             return None
-        magics = magics_for(self.shell)
-        if magics is None or names[0] not in magics.manager:
+        context = context_for(self.shell)
+        if context is None or names[0] not in context.manager:
             return None
-        session = magics.manager.get(names[0])
+        session = context.manager.get(names[0])
         return session, code[offset:], cursor_pos - offset, offset
 
     def _complete_first_line(self, code, cursor_pos):
@@ -109,8 +108,8 @@ class InterpKernel(IPythonKernel):
             if previous and previous[-1] == "--config":
                 matches = [c for c in ("isolated", "legacy") if c.startswith(token)]
             else:
-                magics = magics_for(self.shell)
-                existing = magics.manager.names() if magics else []
+                context = context_for(self.shell)
+                existing = context.manager.names() if context else []
                 matches = [n for n in existing if n.startswith(token)]
         return {"matches": matches, "cursor_start": start, "cursor_end": cursor_pos, "metadata": {}, "status": "ok"}
 
@@ -152,11 +151,11 @@ class InterpKernel(IPythonKernel):
 
     def shutdown_interpreters(self, timeout=SHUTDOWN_TIMEOUT):
         """Destroy every interpreter; remembers those that would not die."""
-        magics = magics_for(self.shell)
-        if magics is None:
+        context = context_for(self.shell)
+        if context is None:
             return []
         try:
-            stuck = magics.shutdown(timeout)
+            stuck = context.shutdown(timeout)
         except Exception as exc:
             self.log.warning("interp_kernel: shutting the interpreters down failed: %r", exc)
             stuck = ["?"]
@@ -173,8 +172,8 @@ class InterpKernel(IPythonKernel):
         """At exit: if an interpreter could not be destroyed (a thread stuck in it), the
         interpreter's finalization would hang the process (gh-128639), so leave now."""
         if not self._stuck:
-            magics = magics_for(self.shell)
-            if magics is not None and magics.manager.sessions():
+            context = context_for(self.shell)
+            if context is not None and context.manager.sessions():
                 self.shutdown_interpreters()
         # (stuck threads already had SHUTDOWN_TIMEOUT to end: a short grace keeps the
         # exit within jupyter_client's 2.5 s before SIGTERM)

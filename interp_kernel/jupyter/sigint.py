@@ -25,6 +25,8 @@ import ast
 import signal
 import threading
 
+from interp_kernel.jupyter.cells import CELL_MAGIC
+
 
 class _KeyboardInterruptBeforeTheCell(KeyboardInterrupt):
     """Raised instead of running a cell that was interrupted before its code started."""
@@ -109,7 +111,7 @@ class CellStartGuard(ast.NodeTransformer):
     interrupt landing outside that is handled as IPython and ipykernel handle it.
     """
 
-    def __init__(self, cell_magic="interp"):
+    def __init__(self, cell_magic=CELL_MAGIC):
         super().__init__()
         self.cell_magic = cell_magic
         self.deferred = False
