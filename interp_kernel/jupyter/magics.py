@@ -33,6 +33,7 @@ from interp_kernel.errors import InterpError
 from interp_kernel.runtime.jobs import wait_event
 from interp_kernel.runtime.names import check_python_name
 from interp_kernel.runtime.session import CONFIGS
+from interp_kernel.jupyter import shell as shell_escapes
 from interp_kernel.jupyter.sigint import CellStartGuard, InterruptGate
 from interp_kernel.views.units import format_duration
 
@@ -1148,6 +1149,7 @@ def load_ipython_extension(ip):
         magics._atexit = lambda: magics.shutdown(3.0)
         atexit.register(magics._atexit)
     ip.register_magics(magics)
+    shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     magics.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
         from interp_kernel.views.timeline import attach
@@ -1167,6 +1169,7 @@ def unload_ipython_extension(ip):
     if magics is None:
         return
     magics.shutdown(3.0)
+    shell_escapes.uninstall(ip)
     magics.cell_start_guard.detach(ip)
     try:
         from interp_kernel.views.timeline import detach
