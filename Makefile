@@ -22,12 +22,12 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
 	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]'
 	$(PY) -m interp_kernel install --sys-prefix
 	touch $@
 
 core: setup
-	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]'
 
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
@@ -49,7 +49,7 @@ soak: setup
 # and benchmarks/RESULTS.md), then the older foundation and core ping-pong figures.
 bench: setup
 	@test $(VENV)/.bench-installed -nt pyproject.toml || { \
-	    $(PY) -m pip install -q -e '.[test,browser,bench]' --config-settings editable_mode=compat \
+	    $(PY) -m pip install -q -e '.[test,browser,bench]' \
 	    && $(PY) -m ipykernel install --sys-prefix >/dev/null && touch $(VENV)/.bench-installed; }
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 	$(PY) benchmarks/foundation.py

@@ -223,12 +223,24 @@ class KernelHandle:
             self.km.shutdown_kernel(now=False)
 
 
-def start_kernel(startup_timeout=60):
-    """Start the installed ``interp`` kernel; returns a :class:`KernelHandle`."""
-    from jupyter_client.manager import start_new_kernel
+def start_kernel(startup_timeout=60, kernel_name=KERNEL_NAME):
+    """Start an installed kernel (``interp`` unless told) over IPC; returns a :class:`KernelHandle`."""
+    from jupyter_client.manager import KernelManager
 
-    require_kernelspec()
-    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, env=kernel_env(), startup_timeout=startup_timeout)
+    from interp_kernel.jupyter.demo import ipc_transport
+
+    if kernel_name == KERNEL_NAME:
+        require_kernelspec()
+    km = KernelManager(kernel_name=kernel_name, **ipc_transport())
+    km.start_kernel(env=kernel_env())
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=startup_timeout)
+    except RuntimeError:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
     handle = KernelHandle(km, kc)
     handle.drain(0.1)
     return handle

@@ -168,12 +168,7 @@ def test_a_background_command_is_refused(kernel):
 
 def test_plain_ipykernel_with_the_extension():
     """The stock ipykernel (``python3`` kernelspec) after ``%load_ext interp_kernel``."""
-    from jupyter_client.manager import start_new_kernel
-
-    from conftest import KernelHandle
-
-    km, kc = start_new_kernel(kernel_name="python3", env=kernel_env(), startup_timeout=60)
-    handle = KernelHandle(km, kc)
+    handle = start_kernel(kernel_name="python3")
     try:
         for code in ["%load_ext interp_kernel", *_INTERPRETERS]:
             assert handle.execute(code).ok, code
