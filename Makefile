@@ -32,11 +32,11 @@ core: setup
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
 browser-deps:
-	@test -x $(CHROMIUM) || { echo "Installing chromium (Debian package) for the browser test"; \
+	@test -n "$$INTERP_SKIP_BROWSER" || test -x $(CHROMIUM) || { echo "Installing chromium (Debian package) for the browser test"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
 	    || echo "could not install chromium with apt-get" >&2; }
-	@test -x $(CHROMIUM) || { echo "chromium is missing: the browser test will fail (INTERP_SKIP_BROWSER=1 skips it)" >&2; }
+	@test -n "$$INTERP_SKIP_BROWSER" || test -x $(CHROMIUM) || { echo "chromium is missing: the browser test will fail (INTERP_SKIP_BROWSER=1 skips it)" >&2; }
 
 test: setup browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -56,7 +56,8 @@ bench: setup
 	$(PY) benchmarks/core_pingpong.py
 
 lab: setup
-	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/tour.ipynb
+	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) \
+	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/tour.ipynb --KernelManager.transport=ipc
 
 demo: setup
 	$(PY) -m interp_kernel.jupyter.demo notebooks/tour.ipynb
