@@ -161,6 +161,13 @@ def test_interrupt_stops_a_plain_sleep(kernel):
     assert kernel.execute("_exit_code").text == "-2"
 
 
+def test_commands_leave_no_descriptor_open(kernel):
+    count = "len(__import__('os').listdir('/proc/self/fd'))"
+    before = kernel.execute(count).text
+    _check_clean(kernel.execute("for _ in range(30):\n    !true"))
+    assert kernel.execute(count).text == before
+
+
 def test_a_background_command_is_refused(kernel):
     ex = kernel.execute("!sleep 1 &")
     assert not ex.ok and ex.error["ename"] == "OSError", ex.summary()

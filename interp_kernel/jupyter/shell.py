@@ -102,20 +102,19 @@ def run_command(cmd):
     sh = _shell_path()
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    terminals = [_open_terminal() for _ in range(2)]
+    fds, proc = [], None  # every descriptor opened here is closed on the way out
     try:
+        terminals = []
+        for _ in range(2):
+            terminals.append(_open_terminal())
+            fds.extend(terminals[-1])
         proc = subprocess.Popen(
             [sh, "-c", cmd], stdin=subprocess.DEVNULL, stdout=terminals[0][1], stderr=terminals[1][1],
             start_new_session=True, close_fds=True)  # its own process group: stopped as a whole
-    except BaseException:
-        for master, slave in terminals:
-            os.close(master)
-            os.close(slave)
-        raise
-    for _master, slave in terminals:
-        os.close(slave)  # the command holds the only copies: reading ends when it exits
-    outputs = {terminals[0][0]: _Output(sys.stdout), terminals[1][0]: _Output(sys.stderr)}
-    try:
+        for _master, slave in terminals:
+            fds.remove(slave)
+            os.close(slave)  # the command holds the only copies: reading ends when it exits
+        outputs = {terminals[0][0]: _Output(sys.stdout), terminals[1][0]: _Output(sys.stderr)}
         try:
             _copy_until_exit(proc, outputs)
         except KeyboardInterrupt:
@@ -123,12 +122,13 @@ def run_command(cmd):
             _drain(outputs)
             sys.stderr.write("^C\n")
             sys.stderr.flush()
-    finally:
-        if proc.poll() is None:  # any other error while copying: no command outlives the call
-            _stop_group(proc)
-        for master, output in outputs.items():
+        for output in outputs.values():
             output.close()
-            os.close(master)
+    finally:
+        if proc is not None and proc.poll() is None:  # any other error: no command outlives the call
+            _stop_group(proc)
+        for fd in fds:
+            os.close(fd)
     code = proc.returncode
     return -(code - 128) if code > 128 else code
 
