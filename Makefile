@@ -23,21 +23,21 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
 	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]'
 	$(PY) -m interp_kernel install --sys-prefix
 	touch $@
 
 core: setup
-	$(PY) -m pip install -q -e '.[test,browser]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,browser]'
 
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
 browser-deps:
-	@test -x $(CHROMIUM) || { echo "Installing chromium (Debian package) for the browser test"; \
+	@test -n "$$INTERP_SKIP_BROWSER" || test -x $(CHROMIUM) || { echo "Installing chromium (Debian package) for the browser test"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
 	    || echo "could not install chromium with apt-get" >&2; }
-	@test -x $(CHROMIUM) || { echo "chromium is missing: the browser test will fail (INTERP_SKIP_BROWSER=1 skips it)" >&2; }
+	@test -n "$$INTERP_SKIP_BROWSER" || test -x $(CHROMIUM) || { echo "chromium is missing: the browser test will fail (INTERP_SKIP_BROWSER=1 skips it)" >&2; }
 
 test: setup browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -59,14 +59,15 @@ soak: setup
 # and benchmarks/RESULTS.md), then the Manager basics and the core ping-pong figures.
 bench: setup
 	@test $(VENV)/.bench-installed -nt pyproject.toml || { \
-	    $(PY) -m pip install -q -e '.[test,browser,bench]' --config-settings editable_mode=compat \
+	    $(PY) -m pip install -q -e '.[test,browser,bench]' \
 	    && $(PY) -m ipykernel install --sys-prefix >/dev/null && touch $(VENV)/.bench-installed; }
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 	$(PY) benchmarks/manager_basics.py
 	$(PY) benchmarks/core_pingpong.py
 
 lab: setup
-	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/tour.ipynb
+	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) \
+	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/tour.ipynb --KernelManager.transport=ipc
 
 demo: setup
 	$(PY) -m interp_kernel.jupyter.demo notebooks/tour.ipynb

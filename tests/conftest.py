@@ -28,10 +28,10 @@ def require_kernelspec(name=KERNEL_NAME):
         pytest.fail(str(exc))
 
 
-def start_kernel(startup_timeout=60):
-    """Start the installed ``interp`` kernel; returns a :class:`KernelHandle`."""
-    require_kernelspec()
-    return kernel_client.start_kernel(KERNEL_NAME, startup_timeout=startup_timeout)
+def start_kernel(startup_timeout=60, kernel_name=KERNEL_NAME):
+    """Start an installed kernel (``interp`` unless told) over IPC; returns a :class:`KernelHandle`."""
+    require_kernelspec(kernel_name)
+    return kernel_client.start_kernel(kernel_name, startup_timeout=startup_timeout)
 
 
 @pytest.fixture

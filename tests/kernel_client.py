@@ -309,8 +309,10 @@ def start_kernel(name=KERNEL_NAME, *, startup_timeout=60, timeout=30, handle_cla
     """
     from jupyter_client.manager import KernelManager
 
+    from interp_kernel.jupyter.demo import ipc_transport
+
     require_kernelspec(name)
-    km = KernelManager(kernel_name=name)
+    km = KernelManager(kernel_name=name, **ipc_transport())
     t0 = time.perf_counter()
     km.start_kernel(env=kernel_env())
     kc = km.client()

@@ -36,6 +36,8 @@ CHROMIUM_ARGS = [
 
 
 def _requirements():
+    if os.environ.get("INTERP_SKIP_BROWSER"):
+        pytest.skip("INTERP_SKIP_BROWSER is set")
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append(f"{CHROMIUM} (Debian package chromium: `make browser-deps`)")
@@ -45,10 +47,7 @@ def _requirements():
         except ImportError:
             missing.append(f"Python package {module} (`pip install -e '.[browser]'`, done by `make setup`)")
     if missing:
-        message = "the browser test needs: " + "; ".join(missing)
-        if os.environ.get("INTERP_SKIP_BROWSER"):
-            pytest.skip(message)
-        pytest.fail(message)
+        pytest.fail("the browser test needs: " + "; ".join(missing) + " (INTERP_SKIP_BROWSER=1 skips it)")
 
 
 def _free_port():

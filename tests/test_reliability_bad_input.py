@@ -303,6 +303,9 @@ CASES = [
          setup="%interp queue closedq\nclosedq.close()"),
     Case("queue-object-of-interp-class", "badq.get(timeout=5)", "AttributeError", ["QOnly", "exist only there"],
          setup="%%interp bi\nclass QOnly:\n    pass\nbadq.put(QOnly())", main_side=True),
+    # -- shell escapes in a normal cell, interpreters alive (IPython's pexpect fork crashed there) ---
+    Case("shell-escape-with-interpreters", "!echo shell-$((6 * 7)); echo to-stderr >&2", None, ["shell-42"],
+         check=_all(_in_stderr("to-stderr"), _main_value("_exit_code", "0"))),
 ]
 
 _IDS = [case.id for case in CASES]

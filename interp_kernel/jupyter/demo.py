@@ -129,6 +129,24 @@ def kernel_env():
     return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
 
 
+def ipc_transport():
+    """Kernel manager settings for a kernel that talks over Unix sockets in Jupyter's runtime directory.
+
+    ipykernel warns about TCP without encryption and recommends IPC (or CurveZMQ keys):
+    a Unix socket in the user's private runtime directory (mode 0700) is reachable only
+    by that user. Returns ``{"transport": "ipc", "connection_file": ...}`` for
+    ``KernelManager(**...)`` or a ``KernelManager`` config section; the sockets are
+    named after that new connection file and removed when the kernel shuts down.
+    """
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = jupyter_runtime_dir()
+    os.makedirs(runtime, mode=0o700, exist_ok=True)
+    return {"transport": "ipc", "connection_file": os.path.join(runtime, f"kernel-{uuid.uuid4().hex[:12]}.json")}
+
+
 def run_notebook(path, *, kernel_name="interp", timeout=300, printer=None, save=None):
     """Execute one notebook, printing it as it runs; returns (ok, executed notebook)."""
     import nbformat
@@ -147,8 +165,11 @@ def run_notebook(path, *, kernel_name="interp", timeout=300, printer=None, save=
         seconds = time.perf_counter() - started.get(cell_index, time.perf_counter())
         printer.cell_done(cell, cell_index, seconds)
 
+    from traitlets.config import Config
+
     client = NotebookClient(
         nb,
+        config=Config({"KernelManager": ipc_transport()}),
         kernel_name=kernel_name,
         timeout=timeout,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},

@@ -2,8 +2,9 @@
 
 Loading gives the shell one :class:`~interp_kernel.jupyter.context.InterpContext`
 (created once, kept on the shell), registers the ``%%interp`` and ``%interp`` magics,
-the cell-start guard's callbacks, the timeline's recorder and ``%interp`` tab
-completion. Unloading shuts the interpreters down and removes all of it. The kernel
+the cell-start guard's callbacks, the timeline's recorder, shell escapes that do not
+fork (:mod:`interp_kernel.jupyter.shell`) and ``%interp`` tab completion. Unloading
+shuts the interpreters down and removes all of it. The kernel
 (:mod:`interp_kernel.jupyter.kernel`) loads it in its shell and reaches the context
 through :func:`context_for`.
 """
@@ -13,6 +14,7 @@ from interp_kernel.jupyter.cells import CELL_MAGIC
 from interp_kernel.jupyter.context import InterpContext
 from interp_kernel.jupyter.line_magic import InterpLineMagics
 from interp_kernel.jupyter.line_parser import SUBCOMMANDS
+from interp_kernel.jupyter import shell as shell_escapes
 from interp_kernel.jupyter.rendering import log
 from interp_kernel.runtime import lifecycle
 
@@ -41,6 +43,7 @@ def load_ipython_extension(ip):
         setattr(ip, _CONTEXT_ATTR, context)
         lifecycle.at_exit(context.shutdown, SHUTDOWN_TIMEOUT)
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
+    shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     context.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
         from interp_kernel.jupyter.timeline_cells import attach
@@ -60,6 +63,7 @@ def unload_ipython_extension(ip):
     if context is None:
         return
     context.shutdown(SHUTDOWN_TIMEOUT)
+    shell_escapes.uninstall(ip)
     context.cell_start_guard.detach(ip)
     try:
         from interp_kernel.jupyter.timeline_cells import detach
