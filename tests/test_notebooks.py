@@ -3,7 +3,8 @@
 Every notebook in notebooks/ is executed with nbclient on the installed ``interp``
 kernel (started without PYTEST_CURRENT_TEST in its environment). A cell that fails
 without the ``raises-exception`` tag fails the notebook; then the outputs that carry
-each lesson are checked, found by the tags that notebooks/build.py gives their cells.
+each lesson are checked, found by their cells' tags. The .ipynb files are the notebooks'
+only source (edited in JupyterLab); they are stored without outputs.
 """
 
 import importlib.util
@@ -122,24 +123,21 @@ HINT_REFUSED = "refuses to load in an isolated subinterpreter"
 # -- the stored notebooks ---------------------------------------------------------------
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
-def test_stored_notebooks_are_generated_and_clear():
+@pytest.mark.parametrize("path", STORED, ids=lambda p: p.name)
+def test_stored_notebook_is_valid_and_clear(path):
     import nbformat
 
-    build = _build_module()
-    assert build.main(["--check"]) == 0, "notebooks/*.ipynb differ from notebooks/build.py: run `make notebooks`"
-    for name in build.NOTEBOOKS:
-        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert nb.metadata.kernelspec.name == "interp"
-        for c in nb.cells:
-            if c.cell_type == "code":
-                assert c.outputs == [] and c.execution_count is None, f"{name}: stored with outputs"
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)  # raises ValidationError for an invalid cell or field
+    assert (nb.nbformat, nb.nbformat_minor) >= (4, 5), f"{path.name}: nbformat 4.5 or later (cell ids)"
+    ids = [c.get("id") for c in nb.cells]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: missing or repeated cell ids"
+    assert nb.metadata.kernelspec.name == "interp"
+    stored = [c.id for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not stored, f"{path.name}: cells {stored} stored with outputs: run `make strip-notebooks`"
 
 
 # -- tour ------------------------------------------------------------------------------------
@@ -493,9 +491,11 @@ def test_gotchas_not_a_security_boundary(gotchas):
 
 
 def test_no_notebook_claims_a_security_boundary():
-    build = _build_module()
-    for name, builder in build.NOTEBOOKS.items():
-        text = " ".join(c.source for c in builder().cells).lower()
+    import nbformat
+
+    for path in STORED:
+        name = path.name
+        text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells).lower()
         for claim in ("are a security boundary", "is a security boundary", "secure sandbox", "safe to run untrusted"):
             assert claim not in text, (name, claim)
 
