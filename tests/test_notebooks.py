@@ -229,11 +229,19 @@ def test_basics_own_main_same_process(basics):
 
 def test_basics_one_thread_per_interpreter(basics):
     c = cell(basics, "same-thread")
-    before = stdout(basics.cells[basics.cells.index(c) - 1])
+    before = stdout(cell(basics, "set-decimal"))
     assert before.split(" ->")[0] == stdout(c).split(" ->")[0]  # the same thread id
     assert "-> 0.142857" in stdout(c)  # the decimal context set in the cell before
     text = stdout(cell(basics, "threads"))
     assert all(f"worker {n} on thread" in text for n in range(3))
+
+
+def test_basics_plain_exec_keeps_no_thread_state(basics):
+    text = stdout(cell(basics, "plain-exec-thread"))
+    here, there = re.search(r"this cell's thread: (\d+) \| the call ran on thread: (\d+)", text).groups()
+    assert here == there, text  # no implicit thread: exec and call run on the caller's
+    assert "decimal precision in the second call: 28 | threading.local value still set: False" in text
+    assert "three different threads: True" in stdout(cell(basics, "plain-threads"))
 
 
 def test_basics_exceptions(basics):
@@ -256,6 +264,8 @@ def test_basics_lifetime(basics):
     assert "calc" in listing and "spare" not in listing and "fresh" not in listing
     create_ms = float(re.search(r"create: ([\d.]+) ms each", stdout(cell(basics, "create-cost"))).group(1))
     assert create_ms < 200
+    text = stdout(cell(basics, "leak"))
+    assert re.search(r"memory kept per create/close: -?[\d.]+ MB|no /proc", text), text
 
 
 def test_basics_configs(basics):
@@ -294,6 +304,12 @@ def test_communicating_in_out_push_pull(communicating):
 def test_communicating_library(communicating):
     assert result(cell(communicating, "call")) == "5.0"
     assert result(cell(communicating, "exec-queue")) == "12"
+    c = cell(communicating, "explicit-pickle")
+    assert result(c) == "2"
+    if sys.version_info >= (3, 14):  # the standard library's prepare_main refuses a list
+        assert "prepare_main(list): NotShareableError" in stdout(c)
+    else:
+        assert "prepare_main(list): pickled for you" in stdout(c)
 
 
 def test_communicating_what_crosses(communicating):
@@ -380,6 +396,10 @@ def _process_speedup(nb):
     return serial / warm
 
 
+def test_parallel_plain_interpreter_does_not_copy_sys_path(parallel):
+    assert "a plain interpreter sees the folder on sys.path: False" in stdout(cell(parallel, "plain-sys-path"))
+
+
 def test_parallel_serial_run_is_long_enough(parallel):
     serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
     assert serial > 0.5
@@ -434,6 +454,8 @@ def test_gotchas_numpy_if_installed(gotchas):
 
 def test_gotchas_legacy_one_importer(gotchas):
     assert "loaded in a legacy interpreter: readline" in stdout(cell(gotchas, "legacy-loads"))
+    if importlib.util.find_spec("_testsinglephase") is not None:  # single-phase init: objects shared
+        assert "the same function object as main's: True" in stdout(cell(gotchas, "single-phase-shared"))
     ename, tb = error(cell(gotchas, "one-importer"))
     assert ename == "ImportError"
     assert "one interpreter per process" in tb, tb
