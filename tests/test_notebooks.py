@@ -203,8 +203,10 @@ def test_tour_timeline(tour):
 
 
 def test_tour_library_and_tidy_up(tour):
+    total = 21333325333334000000
+    assert eval(result(cell(tour, "plain-api"))) == {"left": total, "right": total}  # in the order they finished
     assert "{'a': '499999500000', 'b': '499999500000'}" in stdout(cell(tour, "library"))
-    assert "no interpreters" in everything(tour.cells[-2])
+    assert "no interpreters" in everything(cell(tour, "tidy-up"))
 
 
 # -- basics ------------------------------------------------------------------------------------
@@ -217,6 +219,13 @@ def basics():
 
 def test_basics_state(basics):
     assert result(cell(basics, "state")) == "Money(1450)"
+
+
+def test_basics_plain_api(basics):
+    assert result(cell(basics, "plain-state")) == "1450"
+    there, here = re.search(r"pid in calc2: (\d+) \| pid here: (\d+)", stdout(cell(basics, "plain-process"))).groups()
+    assert there == here
+    assert "readline in a legacy interpreter: loaded" in stdout(cell(basics, "plain-legacy"))
 
 
 def test_basics_own_main_same_process(basics):
@@ -312,6 +321,14 @@ def test_communicating_library(communicating):
         assert "prepare_main(list): pickled for you" in stdout(c)
 
 
+def test_communicating_plain_api(communicating):
+    nb = communicating
+    assert result(cell(nb, "plain-in-out")) == "5.25"
+    assert result(cell(nb, "plain-memoryview")) == "bytearray(b'plain\\x00\\x00\\x00')"
+    assert stdout(cell(nb, "plain-queue")).strip() == "THE QUICK BROWN FOX"
+    assert result(cell(nb, "plain-pipe")) == "b'from a plain interpreter\\n'"
+
+
 def test_communicating_what_crosses(communicating):
     lines = dict(line.rsplit(None, 1) for line in stdout(cell(communicating, "crossing")).strip().splitlines())
     lines = {k.strip(): v for k, v in lines.items()}
@@ -398,6 +415,10 @@ def _process_speedup(nb):
 
 def test_parallel_plain_interpreter_does_not_copy_sys_path(parallel):
     assert "a plain interpreter sees the folder on sys.path: False" in stdout(cell(parallel, "plain-sys-path"))
+
+
+def test_parallel_plain_interpreters(parallel):
+    assert re.search(r"plain interpreters on two threads: [\d.]+ s", stdout(cell(parallel, "plain-interpreters")))
 
 
 def test_parallel_serial_run_is_long_enough(parallel):
@@ -520,6 +541,25 @@ def test_no_notebook_claims_a_security_boundary():
         text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells).lower()
         for claim in ("are a security boundary", "is a security boundary", "secure sandbox", "safe to run untrusted"):
             assert claim not in text, (name, claim)
+
+
+#: What CPython's interpreters HOWTO draft shows that does not work in 3.14's standard library.
+HOWTO_MISTAKES = {
+    r"^\s*(import interpreters|from interpreters import)": "the module is concurrent.interpreters",
+    r"\b(create_channel|syncobj|get_main_attr)\b": "not in the standard library",
+    r"\.submit\(\s*['\"]": "executors take callables, not scripts",
+    r"os\.write\([^,]+,\s*['\"]": "os.write takes bytes",
+}
+
+
+def test_no_notebook_copies_the_howto_drafts_mistakes():
+    import nbformat
+
+    for path in STORED:
+        for c in nbformat.read(path, as_version=4).cells:
+            if c.cell_type == "code":
+                for pattern, why in HOWTO_MISTAKES.items():
+                    assert not re.search(pattern, c.source, re.M), (path.name, c.id, why)
 
 
 # -- the demo --------------------------------------------------------------------------------------
