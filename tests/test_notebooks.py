@@ -226,6 +226,13 @@ def test_basics_plain_api(basics):
     there, here = re.search(r"pid in calc2: (\d+) \| pid here: (\d+)", stdout(cell(basics, "plain-process"))).groups()
     assert there == here
     assert "readline in a legacy interpreter: loaded" in stdout(cell(basics, "plain-legacy"))
+    # main's redirect_stdout does not see the interpreter's sys.stdout; one inside it does
+    assert "captured in main: ''" in stdout(cell(basics, "plain-redirect-main"))
+    assert result(cell(basics, "plain-redirect-inside")) == "'printed in calc2\\n'"
+    text = stdout(cell(basics, "plain-lifetime"))
+    for line in ("in list_all(): True", "running while a thread sleeps in it: True", "running afterwards: False",
+                 "failed: ZeroDivisionError", "after close: InterpreterNotFoundError"):
+        assert line in text, text
 
 
 def test_basics_own_main_same_process(basics):
@@ -284,6 +291,9 @@ def test_basics_configs(basics):
     assert ename == "RuntimeError" and "fork" in tb
     ename, tb = error(cell(basics, "no-daemon"))
     assert ename == "RuntimeError" and "daemon threads" in tb
+    ename, tb = error(cell(basics, "no-exec"))
+    assert ename == "RuntimeError" and "exec not supported" in tb
+    assert "own allocator, no extension check: InterpreterError" in stdout(cell(basics, "config-chain"))
     c = cell(basics, "legacy")
     assert result(c) == "'readline'"
     assert "a daemon thread in a legacy interpreter" in stdout(c)
@@ -327,6 +337,7 @@ def test_communicating_plain_api(communicating):
     assert result(cell(nb, "plain-memoryview")) == "bytearray(b'plain\\x00\\x00\\x00')"
     assert stdout(cell(nb, "plain-queue")).strip() == "THE QUICK BROWN FOX"
     assert result(cell(nb, "plain-pipe")) == "b'from a plain interpreter\\n'"
+    assert result(cell(nb, "socketpair")) == "b'PING'"
 
 
 def test_communicating_what_crosses(communicating):
@@ -421,6 +432,14 @@ def test_parallel_plain_interpreters(parallel):
     assert re.search(r"plain interpreters on two threads: [\d.]+ s", stdout(cell(parallel, "plain-interpreters")))
 
 
+def test_parallel_interpreter_pool_executor(parallel):
+    text = stdout(cell(parallel, "pool-executor"))
+    if sys.version_info >= (3, 14):
+        assert re.search(r"InterpreterPoolExecutor \(start-up included\): [\d.]+ s", text), text
+    else:
+        assert "InterpreterPoolExecutor is new in Python 3.14" in text, text
+
+
 def test_parallel_serial_run_is_long_enough(parallel):
     serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
     assert serial > 0.5
@@ -495,6 +514,7 @@ def test_gotchas_unpicklable(gotchas):
     assert result(cell(gotchas, "plain-data")) == "{'x': 3, 'y': 4}"
     ename, tb = error(cell(gotchas, "unpicklable-queue"))
     assert ename == "TypeError" and "not picklable" in tb
+    assert "NotShareableError:" in stdout(cell(gotchas, "plain-not-shareable"))
 
 
 def test_gotchas_interrupt(gotchas):
@@ -511,6 +531,12 @@ def test_gotchas_interrupt(gotchas):
     text = stdout(cell(gotchas, "sleep-interrupted"))
     stopped = float(re.search(r"stopped after ([\d.]+) s \(interrupted\)", text).group(1))
     assert stopped < 5, text  # time.sleep is cut short
+
+
+def test_gotchas_plain_api_has_no_signals_but_stops_cooperatively(gotchas):
+    text = stdout(cell(gotchas, "plain-no-signal"))
+    assert "ValueError: signal only works in main thread of the main interpreter" in text, text
+    assert re.search(r"stopped on request after [\d,]+ laps; still running: False", stdout(cell(gotchas, "cooperative-stop")))
 
 
 def test_gotchas_ipython_syntax_hint(gotchas):
