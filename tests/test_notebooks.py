@@ -120,6 +120,26 @@ def everything(c):
 HINT_REFUSED = "refuses to load in an isolated subinterpreter"
 
 
+def check_exercises(nb, count):
+    """Each exercise's check says "not yet" for the stub and "correct" for the reference solution."""
+    for n in range(1, count + 1):
+        assert f"exercise {n}: not yet" in stdout(cell(nb, f"check-{n}")), cell(nb, f"check-{n}").outputs
+        solved = [c for c in nb.cells if f"solution-{n}-check" in c.metadata.get("tags", [])] or [cell(nb, f"solution-{n}")]
+        assert f"exercise {n}: correct" in stdout(solved[0]), solved[0].outputs
+
+
+def test_every_notebook_has_objectives_recap_and_exercises():
+    import nbformat
+
+    for path in STORED:
+        nb = nbformat.read(path, as_version=4)
+        prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert "you will" in prose[0].lower() or "by the end you can" in prose[0].lower(), path.name
+        assert any(text.startswith("## Recap") for text in prose), path.name
+        tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
+        assert {"exercise-1", "check-1", "solution-1"} <= tags, path.name
+
+
 # -- the stored notebooks ---------------------------------------------------------------
 
 
@@ -209,12 +229,20 @@ def test_tour_library_and_tidy_up(tour):
     assert "no interpreters" in everything(cell(tour, "tidy-up"))
 
 
+def test_tour_exercise(tour):
+    check_exercises(tour, 1)
+
+
 # -- basics ------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def basics():
     return executed("basics.ipynb")
+
+
+def test_basics_exercises(basics):
+    check_exercises(basics, 2)
 
 
 def test_basics_state(basics):
@@ -331,6 +359,10 @@ def test_communicating_library(communicating):
         assert "prepare_main(list): pickled for you" in stdout(c)
 
 
+def test_communicating_exercises(communicating):
+    check_exercises(communicating, 2)
+
+
 def test_communicating_plain_api(communicating):
     nb = communicating
     assert result(cell(nb, "plain-in-out")) == "5.25"
@@ -440,6 +472,10 @@ def test_parallel_interpreter_pool_executor(parallel):
         assert "InterpreterPoolExecutor is new in Python 3.14" in text, text
 
 
+def test_parallel_exercises(parallel):
+    check_exercises(parallel, 2)
+
+
 def test_parallel_serial_run_is_long_enough(parallel):
     serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
     assert serial > 0.5
@@ -537,6 +573,10 @@ def test_gotchas_plain_api_has_no_signals_but_stops_cooperatively(gotchas):
     text = stdout(cell(gotchas, "plain-no-signal"))
     assert "ValueError: signal only works in main thread of the main interpreter" in text, text
     assert re.search(r"stopped on request after [\d,]+ laps; still running: False", stdout(cell(gotchas, "cooperative-stop")))
+
+
+def test_gotchas_exercises(gotchas):
+    check_exercises(gotchas, 2)
 
 
 def test_gotchas_ipython_syntax_hint(gotchas):
