@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.15 python3.14 python3.13 \
               && { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: setup test soak bench lab demo notebooks clean core browser-deps conformance which-python
+.PHONY: setup test soak bench lab demo strip-notebooks clean core browser-deps conformance which-python
 
 setup: $(VENV)/.installed
 	@echo "Python: $$($(PY) -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') (venv $(VENV))"
@@ -72,9 +72,10 @@ lab: setup
 demo: setup
 	$(PY) -m interp_kernel.jupyter.demo notebooks/tour.ipynb
 
-# Writes notebooks/*.ipynb (outputs cleared) from their sources in notebooks/build.py.
-notebooks: setup
-	$(PY) notebooks/build.py
+# The .ipynb files are the notebooks' only source: run this before committing an edit
+# (clears outputs and execution counts; tests/test_notebooks.py fails on stored outputs).
+strip-notebooks: setup
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) build *.egg-info interp_kernel/*.so

@@ -3,7 +3,8 @@
 Every notebook in notebooks/ is executed with nbclient on the installed ``interp``
 kernel (started without PYTEST_CURRENT_TEST in its environment). A cell that fails
 without the ``raises-exception`` tag fails the notebook; then the outputs that carry
-each lesson are checked, found by the tags that notebooks/build.py gives their cells.
+each lesson are checked, found by their cells' tags. The .ipynb files are the notebooks'
+only source (edited in JupyterLab); they are stored without outputs.
 """
 
 import importlib.util
@@ -119,27 +120,44 @@ def everything(c):
 HINT_REFUSED = "refuses to load in an isolated subinterpreter"
 
 
+def check_exercises(nb, count):
+    """Each exercise's check says "not yet" for the stub and "correct" for the reference solution."""
+    for n in range(1, count + 1):
+        assert f"exercise {n}: not yet" in stdout(cell(nb, f"check-{n}")), cell(nb, f"check-{n}").outputs
+        solved = [c for c in nb.cells if f"solution-{n}-check" in c.metadata.get("tags", [])] or [cell(nb, f"solution-{n}")]
+        assert f"exercise {n}: correct" in stdout(solved[0]), solved[0].outputs
+
+
+def test_every_notebook_has_objectives_recap_and_exercises():
+    import nbformat
+
+    for path in STORED:
+        nb = nbformat.read(path, as_version=4)
+        prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert "you will" in prose[0].lower() or "by the end you can" in prose[0].lower(), path.name
+        assert any(text.startswith("## Recap") for text in prose), path.name
+        tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
+        assert {"exercise-1", "check-1", "solution-1"} <= tags, path.name
+
+
 # -- the stored notebooks ---------------------------------------------------------------
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
-def test_stored_notebooks_are_generated_and_clear():
+@pytest.mark.parametrize("path", STORED, ids=lambda p: p.name)
+def test_stored_notebook_is_valid_and_clear(path):
     import nbformat
 
-    build = _build_module()
-    assert build.main(["--check"]) == 0, "notebooks/*.ipynb differ from notebooks/build.py: run `make notebooks`"
-    for name in build.NOTEBOOKS:
-        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert nb.metadata.kernelspec.name == "interp"
-        for c in nb.cells:
-            if c.cell_type == "code":
-                assert c.outputs == [] and c.execution_count is None, f"{name}: stored with outputs"
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)  # raises ValidationError for an invalid cell or field
+    assert (nb.nbformat, nb.nbformat_minor) >= (4, 5), f"{path.name}: nbformat 4.5 or later (cell ids)"
+    ids = [c.get("id") for c in nb.cells]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: missing or repeated cell ids"
+    assert nb.metadata.kernelspec.name == "interp"
+    stored = [c.id for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not stored, f"{path.name}: cells {stored} stored with outputs: run `make strip-notebooks`"
 
 
 # -- tour ------------------------------------------------------------------------------------
@@ -205,8 +223,14 @@ def test_tour_timeline(tour):
 
 
 def test_tour_library_and_tidy_up(tour):
+    total = 21333325333334000000
+    assert eval(result(cell(tour, "plain-api"))) == {"left": total, "right": total}  # in the order they finished
     assert "{'a': '499999500000', 'b': '499999500000'}" in stdout(cell(tour, "library"))
-    assert "no interpreters" in everything(tour.cells[-2])
+    assert "no interpreters" in everything(cell(tour, "tidy-up"))
+
+
+def test_tour_exercise(tour):
+    check_exercises(tour, 1)
 
 
 # -- basics ------------------------------------------------------------------------------------
@@ -217,8 +241,26 @@ def basics():
     return executed("basics.ipynb")
 
 
+def test_basics_exercises(basics):
+    check_exercises(basics, 2)
+
+
 def test_basics_state(basics):
     assert result(cell(basics, "state")) == "Money(1450)"
+
+
+def test_basics_plain_api(basics):
+    assert result(cell(basics, "plain-state")) == "1450"
+    there, here = re.search(r"pid in calc2: (\d+) \| pid here: (\d+)", stdout(cell(basics, "plain-process"))).groups()
+    assert there == here
+    assert "readline in a legacy interpreter: loaded" in stdout(cell(basics, "plain-legacy"))
+    # main's redirect_stdout does not see the interpreter's sys.stdout; one inside it does
+    assert "captured in main: ''" in stdout(cell(basics, "plain-redirect-main"))
+    assert result(cell(basics, "plain-redirect-inside")) == "'printed in calc2\\n'"
+    text = stdout(cell(basics, "plain-lifetime"))
+    for line in ("in list_all(): True", "running while a thread sleeps in it: True", "running afterwards: False",
+                 "failed: ZeroDivisionError", "after close: InterpreterNotFoundError"):
+        assert line in text, text
 
 
 def test_basics_own_main_same_process(basics):
@@ -231,11 +273,19 @@ def test_basics_own_main_same_process(basics):
 
 def test_basics_one_thread_per_interpreter(basics):
     c = cell(basics, "same-thread")
-    before = stdout(basics.cells[basics.cells.index(c) - 1])
+    before = stdout(cell(basics, "set-decimal"))
     assert before.split(" ->")[0] == stdout(c).split(" ->")[0]  # the same thread id
     assert "-> 0.142857" in stdout(c)  # the decimal context set in the cell before
     text = stdout(cell(basics, "threads"))
     assert all(f"worker {n} on thread" in text for n in range(3))
+
+
+def test_basics_plain_exec_keeps_no_thread_state(basics):
+    text = stdout(cell(basics, "plain-exec-thread"))
+    here, there = re.search(r"this cell's thread: (\d+) \| the call ran on thread: (\d+)", text).groups()
+    assert here == there, text  # no implicit thread: exec and call run on the caller's
+    assert "decimal precision in the second call: 28 | threading.local value still set: False" in text
+    assert "three different threads: True" in stdout(cell(basics, "plain-threads"))
 
 
 def test_basics_exceptions(basics):
@@ -258,6 +308,8 @@ def test_basics_lifetime(basics):
     assert "calc" in listing and "spare" not in listing and "fresh" not in listing
     create_ms = float(re.search(r"create: ([\d.]+) ms each", stdout(cell(basics, "create-cost"))).group(1))
     assert create_ms < 200
+    text = stdout(cell(basics, "leak"))
+    assert re.search(r"memory kept per create/close: -?[\d.]+ MB|no /proc", text), text
 
 
 def test_basics_configs(basics):
@@ -267,6 +319,9 @@ def test_basics_configs(basics):
     assert ename == "RuntimeError" and "fork" in tb
     ename, tb = error(cell(basics, "no-daemon"))
     assert ename == "RuntimeError" and "daemon threads" in tb
+    ename, tb = error(cell(basics, "no-exec"))
+    assert ename == "RuntimeError" and "exec not supported" in tb
+    assert "own allocator, no extension check: InterpreterError" in stdout(cell(basics, "config-chain"))
     c = cell(basics, "legacy")
     assert result(c) == "'readline'"
     assert "a daemon thread in a legacy interpreter" in stdout(c)
@@ -296,6 +351,25 @@ def test_communicating_in_out_push_pull(communicating):
 def test_communicating_library(communicating):
     assert result(cell(communicating, "call")) == "5.0"
     assert result(cell(communicating, "exec-queue")) == "12"
+    c = cell(communicating, "explicit-pickle")
+    assert result(c) == "2"
+    if sys.version_info >= (3, 14):  # the standard library's prepare_main refuses a list
+        assert "prepare_main(list): NotShareableError" in stdout(c)
+    else:
+        assert "prepare_main(list): pickled for you" in stdout(c)
+
+
+def test_communicating_exercises(communicating):
+    check_exercises(communicating, 2)
+
+
+def test_communicating_plain_api(communicating):
+    nb = communicating
+    assert result(cell(nb, "plain-in-out")) == "5.25"
+    assert result(cell(nb, "plain-memoryview")) == "bytearray(b'plain\\x00\\x00\\x00')"
+    assert stdout(cell(nb, "plain-queue")).strip() == "THE QUICK BROWN FOX"
+    assert result(cell(nb, "plain-pipe")) == "b'from a plain interpreter\\n'"
+    assert result(cell(nb, "socketpair")) == "b'PING'"
 
 
 def test_communicating_what_crosses(communicating):
@@ -382,6 +456,26 @@ def _process_speedup(nb):
     return serial / warm
 
 
+def test_parallel_plain_interpreter_does_not_copy_sys_path(parallel):
+    assert "a plain interpreter sees the folder on sys.path: False" in stdout(cell(parallel, "plain-sys-path"))
+
+
+def test_parallel_plain_interpreters(parallel):
+    assert re.search(r"plain interpreters on two threads: [\d.]+ s", stdout(cell(parallel, "plain-interpreters")))
+
+
+def test_parallel_interpreter_pool_executor(parallel):
+    text = stdout(cell(parallel, "pool-executor"))
+    if sys.version_info >= (3, 14):
+        assert re.search(r"InterpreterPoolExecutor \(start-up included\): [\d.]+ s", text), text
+    else:
+        assert "InterpreterPoolExecutor is new in Python 3.14" in text, text
+
+
+def test_parallel_exercises(parallel):
+    check_exercises(parallel, 2)
+
+
 def test_parallel_serial_run_is_long_enough(parallel):
     serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
     assert serial > 0.5
@@ -436,6 +530,8 @@ def test_gotchas_numpy_if_installed(gotchas):
 
 def test_gotchas_legacy_one_importer(gotchas):
     assert "loaded in a legacy interpreter: readline" in stdout(cell(gotchas, "legacy-loads"))
+    if importlib.util.find_spec("_testsinglephase") is not None:  # single-phase init: objects shared
+        assert "the same function object as main's: True" in stdout(cell(gotchas, "single-phase-shared"))
     ename, tb = error(cell(gotchas, "one-importer"))
     assert ename == "ImportError"
     assert "one interpreter per process" in tb, tb
@@ -454,6 +550,7 @@ def test_gotchas_unpicklable(gotchas):
     assert result(cell(gotchas, "plain-data")) == "{'x': 3, 'y': 4}"
     ename, tb = error(cell(gotchas, "unpicklable-queue"))
     assert ename == "TypeError" and "not picklable" in tb
+    assert "NotShareableError:" in stdout(cell(gotchas, "plain-not-shareable"))
 
 
 def test_gotchas_interrupt(gotchas):
@@ -470,6 +567,16 @@ def test_gotchas_interrupt(gotchas):
     text = stdout(cell(gotchas, "sleep-interrupted"))
     stopped = float(re.search(r"stopped after ([\d.]+) s \(interrupted\)", text).group(1))
     assert stopped < 5, text  # time.sleep is cut short
+
+
+def test_gotchas_plain_api_has_no_signals_but_stops_cooperatively(gotchas):
+    text = stdout(cell(gotchas, "plain-no-signal"))
+    assert "ValueError: signal only works in main thread of the main interpreter" in text, text
+    assert re.search(r"stopped on request after [\d,]+ laps; still running: False", stdout(cell(gotchas, "cooperative-stop")))
+
+
+def test_gotchas_exercises(gotchas):
+    check_exercises(gotchas, 2)
 
 
 def test_gotchas_ipython_syntax_hint(gotchas):
@@ -493,11 +600,32 @@ def test_gotchas_not_a_security_boundary(gotchas):
 
 
 def test_no_notebook_claims_a_security_boundary():
-    build = _build_module()
-    for name, builder in build.NOTEBOOKS.items():
-        text = " ".join(c.source for c in builder().cells).lower()
+    import nbformat
+
+    for path in STORED:
+        name = path.name
+        text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells).lower()
         for claim in ("are a security boundary", "is a security boundary", "secure sandbox", "safe to run untrusted"):
             assert claim not in text, (name, claim)
+
+
+#: What CPython's interpreters HOWTO draft shows that does not work in 3.14's standard library.
+HOWTO_MISTAKES = {
+    r"^\s*(import interpreters|from interpreters import)": "the module is concurrent.interpreters",
+    r"\b(create_channel|syncobj|get_main_attr)\b": "not in the standard library",
+    r"\.submit\(\s*['\"]": "executors take callables, not scripts",
+    r"os\.write\([^,]+,\s*['\"]": "os.write takes bytes",
+}
+
+
+def test_no_notebook_copies_the_howto_drafts_mistakes():
+    import nbformat
+
+    for path in STORED:
+        for c in nbformat.read(path, as_version=4).cells:
+            if c.cell_type == "code":
+                for pattern, why in HOWTO_MISTAKES.items():
+                    assert not re.search(pattern, c.source, re.M), (path.name, c.id, why)
 
 
 # -- the demo --------------------------------------------------------------------------------------
