@@ -73,7 +73,7 @@ demo: setup
 	$(PY) -m interp_kernel.jupyter.demo notebooks/tour.ipynb
 
 # The .ipynb files are the notebooks' only source: run this before committing an edit
-# (clears outputs and execution counts; tests/test_notebooks.py fails on stored outputs).
+# (clears outputs and execution counts; tests/kernel/test_notebooks.py fails on stored outputs).
 strip-notebooks: setup
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb
 

@@ -2,7 +2,7 @@
 
 ``.venv/bin/python docs/picture.py`` (after ``make setup``; needs ``/usr/bin/chromium``,
 which ``make test`` installs). It starts JupyterLab and headless Chromium the way the
-browser test does (tests/test_browser.py), runs a small notebook on the ``interp``
+browser test does (tests/browser/test_browser.py), runs a small notebook on the ``interp``
 kernel and photographs the notebook. Takes about a minute.
 """
 

@@ -5,7 +5,7 @@ interp_kernel`` adds the ``%%interp`` magics to any IPython. This module stays l
 it is also imported inside every subinterpreter (by the agent).
 """
 
-from interp_kernel._version import __version__
+from interp_kernel._version import __version__ as __version__
 
 __all__ = ["Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
 

@@ -1,5 +1,11 @@
 """Shared fixtures: the real ``interp`` kernel started through jupyter_client.
 
+The tests sit in folders by what they exercise: ``unit/`` (the C core, the compat layer,
+the runtime, the views and the magics in an in-process IPython; no kernel process),
+``kernel/`` (real kernels through jupyter_client, nbclient, jupyter console),
+``reliability/`` (bad input, interrupts, load, shutdown, fuzz; their figures are
+in docs/reliability.md) and ``browser/`` (a real JupyterLab in headless Chromium).
+
 The kernel is started from the *installed* kernelspec (``make setup`` installs it
 with ``python -m interp_kernel install --sys-prefix``) by the client in
 ``kernel_client.py``, which the benchmarks share; its names are re-exported here for

@@ -10,7 +10,7 @@ messages it exchanges with the session are described in :mod:`interp_kernel._pro
 This package imports only ``interp_kernel._core``, ``_protocol``, ``_queue``,
 ``compat``, its own modules and the standard library: nothing from the main side,
 nothing third-party, nothing that refuses to load in an isolated interpreter
-(``tests/test_layers.py`` checks it). Its modules:
+(``tests/unit/test_layers.py`` checks it). Its modules:
 
 * this one: :func:`serve`, the command loop and the interruptible ``time.sleep``;
 * ``cells``: compiling and running a cell;

@@ -18,12 +18,7 @@ from interp_kernel.jupyter.cells import CELL_MAGIC
 from interp_kernel.jupyter.context import check_variables
 from interp_kernel.jupyter.line_parser import LINE_PARSER, line_help, plain_help
 from interp_kernel.jupyter.rendering import InterpTable, from_interp_error, one_line_error
-from interp_kernel.views.units import format_duration
-
-#: The state ``%interp list`` shows for an interpreter running a background cell
-#: (the dashboard's word too).
-BACKGROUND = "background"
-
+from interp_kernel.views.table import interpreter_rows
 
 def _warn_undestroyed(names, what_now):
     """Tell the user that these interpreters' old interpreter could not be destroyed."""
@@ -55,14 +50,7 @@ class InterpLineMagics(Magics):
         return getattr(self, "_cmd_" + command)(args)
 
     def _cmd_list(self, args):
-        rows = []
-        for session in self.context.manager.sessions():
-            state = session.state
-            if state == "running" and self.context.in_background(session):
-                state = BACKGROUND
-            rows.append((session.name, session.id, session.config, state, session.cells_run,
-                         format_duration(session.last_duration)))
-        return InterpTable(rows)
+        return InterpTable(interpreter_rows(self.context.manager.sessions(), self.context.in_background))
 
     def _cmd_create(self, args):
         for name in args.names:

@@ -13,12 +13,13 @@ import html
 import re
 import sys
 
+from interp_kernel.views.table import COLUMNS, EMPTY, text_table
+
 _RED = "\x1b[0;31m"
 _CYAN = "\x1b[0;36m"
 _RESET = "\x1b[0m"
 
 #: What ``%interp list`` shows (text and HTML) when there is no interpreter.
-NO_INTERPRETERS = "no interpreters (create one with %interp create NAME or %%interp NAME)"
 
 
 def log(text):
@@ -186,27 +187,20 @@ def result_object(names, results):
 
 
 class InterpTable:
-    """``%interp list``: one row per interpreter (text and HTML)."""
-
-    COLUMNS = ("name", "id", "config", "state", "cells run", "last duration")
+    """``%interp list``: one row per interpreter (text and HTML); the rows and the words
+    come from :mod:`interp_kernel.views.table`, as the dashboard's do."""
 
     def __init__(self, rows):
         self.rows = rows
 
     def _repr_html_(self):
         if not self.rows:
-            return f"<p class='interp-list'>{html.escape(NO_INTERPRETERS)}</p>"
-        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS)
+            return f"<p class='interp-list'>{html.escape(EMPTY)}</p>"
+        head = "".join(f"<th>{c}</th>" for c in COLUMNS)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in self.rows
         )
         return f"<table class='interp-list'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def __repr__(self):
-        if not self.rows:
-            return NO_INTERPRETERS
-        table = [self.COLUMNS] + [tuple(str(v) for v in row) for row in self.rows]
-        widths = [max(len(row[i]) for row in table) for i in range(len(self.COLUMNS))]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in table]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(self.rows)

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import kernel_env, require_kernelspec, strip_ansi
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120
 #: On a shared machine another job can take a core away for a while: the parallel

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from conftest import start_kernel, strip_ansi
-from test_timeline import bars, busy, lanes, length, overlap, parse, span
+from svg_reading import bars, busy, lanes, length, overlap, parse, span
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -332,7 +332,7 @@ def test_memory_per_create_and_destroy():
     one cell, close) — ours must add little to what CPython itself keeps."""
     cycles = 40
     out = subprocess.run([sys.executable, "-c", LEAK_SCRIPT, str(cycles)], capture_output=True, text=True,
-                         timeout=100, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                         timeout=100, cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     assert out.returncode == 0, out.stderr
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     report("memory_per_create_destroy", cycles=cycles, **figures)

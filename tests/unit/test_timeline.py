@@ -4,6 +4,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from svg_reading import SVG, bars, busy, lanes, length, overlap, parse, span
 
 from interp_kernel.runtime.jobs import RunRecord
 from interp_kernel.views.lanes import busy_segments
@@ -11,7 +12,6 @@ from interp_kernel.views.recorder import recorder_for, select_records
 from interp_kernel.views.timeline import COLORS, Timeline, timeline_for, timeline_svg
 
 pytestmark = pytest.mark.timeout(120)
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 def record(session, job, start, end, status="ok", label=None):
@@ -19,40 +19,6 @@ def record(session, job, start, end, status="ok", label=None):
     if end is not None:
         r.close(status, end)
     return r
-
-
-def parse(svg):
-    return ET.fromstring(svg)
-
-
-def bars(root):
-    return [e for e in root.iter(SVG + "rect") if e.get("class") == "interp-bar"]
-
-
-def busy(root, lane=None):
-    return [e for e in root.iter(SVG + "rect") if e.get("class") == "interp-busy" and lane in (None, e.get("data-lane"))]
-
-
-def lanes(root):
-    return [g.get("data-lane") for g in root.iter(SVG + "g") if g.get("class") == "interp-lane"]
-
-
-def span(rect):
-    x = float(rect.get("x"))
-    return x, x + float(rect.get("width"))
-
-
-def overlap(a, b):
-    """Total length shared by two lists of (x0, x1) intervals."""
-    total = 0.0
-    for a0, a1 in a:
-        for b0, b1 in b:
-            total += max(0.0, min(a1, b1) - max(a0, b0))
-    return total
-
-
-def length(intervals):
-    return sum(x1 - x0 for x0, x1 in intervals)
 
 
 # -- pure: records -> SVG --------------------------------------------------------------

@@ -161,7 +161,8 @@ def test_bg_value_is_shown_once_in_a_terminal(ip, capsys):
 
 
 def test_empty_list_says_so_in_text_and_html():
-    from interp_kernel.jupyter.rendering import NO_INTERPRETERS, InterpTable
+    from interp_kernel.jupyter.rendering import InterpTable
+    from interp_kernel.views.table import EMPTY as NO_INTERPRETERS
 
     empty = InterpTable([])
     assert repr(empty) == NO_INTERPRETERS

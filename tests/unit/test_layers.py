@@ -106,7 +106,7 @@ def our_modules():
 
 def test_every_unit_has_a_rank():
     units = {unit_of(module_name(path)) for path in our_modules()}
-    assert units - set(RANKS) == set(), "add these to RANKS in tests/test_layers.py"
+    assert units - set(RANKS) == set(), "add these to RANKS in tests/unit/test_layers.py"
 
 
 def test_no_module_imports_a_higher_layer():
