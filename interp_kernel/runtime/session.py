@@ -25,6 +25,7 @@ from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, fir
 from interp_kernel.runtime.names import check_interpreter_name, check_python_name
 
 CONFIGS = ("isolated", "legacy")
+_ENDED_CELLS_KEPT = 64  # threads started by older cells write into the latest cell
 
 _BOOTSTRAP = """\
 import sys
@@ -54,7 +55,8 @@ class Session:
         self.current = None  # the job the agent is running now
         self._jobs = {}  # id -> Job not yet finished
         self._queued = {}  # id -> command of a job not started yet
-        self._last_job = None  # where late output (from user threads) goes
+        self._ended_cells = {}  # id -> Job of the latest cells that ended: their threads' late output goes there
+        self._last_cell = None  # where late output of unknown origin goes
         self._lock = threading.Lock()
         self._closed = False
         self._ready = threading.Event()
@@ -308,7 +310,7 @@ class Session:
             self.agent_thread_id = rest[0]
             self._ready.set()
             return
-        job = self._jobs.get(job_id) or self._last_job
+        job = self._jobs.get(job_id) or self._ended_cells.get(job_id) or self._last_cell
         if kind == OUT:
             if job is not None and job.on_output is not None:
                 job.on_output(*rest)
@@ -342,7 +344,11 @@ class Session:
                 record.close(status, ended)
             self.cells_run += 1
             self.last_duration = result.duration
-        self._last_job = job
+        if job.kind == RUN:
+            self._last_cell = job
+            self._ended_cells[job.id] = job
+            if len(self._ended_cells) > _ENDED_CELLS_KEPT:
+                del self._ended_cells[next(iter(self._ended_cells))]
         self._start_next(finished=job)
         job.resolve(result)
         if job.kind == RUN:
