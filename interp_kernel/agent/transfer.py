@@ -7,13 +7,21 @@ every new interpreter of a manager with named queues gets a push of their handle
 
 import sys
 
-from interp_kernel._protocol import ERROR, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED
+from interp_kernel import _core
+from interp_kernel._protocol import ERROR, INTERRUPTED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED
 from interp_kernel.agent.tracebacks import plain_error
 
 
 def push(values):
-    """Bind values (name -> payload) in ``__main__``; all are decoded before any is bound."""
-    decoded = {name: _decode(payload) for name, payload in values.items()}
+    """Bind values (name -> payload) in ``__main__``; all are decoded before any is bound.
+
+    Decoding (unpickling: user code may run) can be interrupted: then ``INTERRUPTED``,
+    and nothing is bound.
+    """
+    try:
+        decoded = _core.call_interruptible(lambda: {name: _decode(payload) for name, payload in values.items()})
+    except KeyboardInterrupt:
+        return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were unpickled")
     sys.modules["__main__"].__dict__.update(decoded)
     return OK, None
 
@@ -22,12 +30,20 @@ def pull(names):
     """Encode ``__main__`` variables for the main side; all or nothing.
 
     A missing name is a NameError, a value that cannot be pickled a NotShareableError
-    (both as ``ERROR`` payloads).
+    (both as ``ERROR`` payloads); pickling (user code may run) can be interrupted:
+    then ``INTERRUPTED``.
     """
     namespace = sys.modules["__main__"].__dict__
     missing = [name for name in names if name not in namespace]
     if missing:
         return ERROR, plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
+    try:
+        return _core.call_interruptible(_encode, namespace, names)
+    except KeyboardInterrupt:
+        return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were pickled")
+
+
+def _encode(namespace, names):
     import pickle
 
     encoded = {}

@@ -16,7 +16,7 @@ import _interpreters
 
 from interp_kernel import _core
 from interp_kernel._protocol import (
-    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PULL, PUSH, READY, RUN, STOP,
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, INTERRUPTED, OK, OUT, PULL, PUSH, READY, RUN, STOP,
 )
 from interp_kernel.errors import NotTransferableError, SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
@@ -143,11 +143,15 @@ class Session:
         values = dict(values or {}, **kwargs)
         for name in values:
             check_python_name(name)
+        what = "push of " + ", ".join(values)
         carriers = []  # queues holding shared objects until the agent has taken them
-        encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
-        job = Job(self, PUSH, label="push " + ", ".join(values))
+        try:
+            encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"{what} into {self.name!r} interrupted while encoding: nothing was bound") from None
+        job = Job(self, PUSH, label=what)
         self._send(job, (PUSH, job.id, encoded))
-        result = job.wait()
+        result = self._wait_transfer(job, what, f"{', '.join(values)} bound in {self.name!r}")
         del carriers
         if not result.ok:
             raise NotTransferableError(f"could not push into {self.name!r}: {result.error}")
@@ -163,15 +167,48 @@ class Session:
             raise TypeError("pull() needs at least one variable name")
         for name in names:
             check_python_name(name)
-        job = Job(self, PULL, label="pull " + ", ".join(names))
+        what = "pull of " + ", ".join(names)
+        job = Job(self, PULL, label=what)
         self._send(job, (PULL, job.id, list(names)))
-        result = job.wait()
+        result = self._wait_transfer(job, what, None)
         if not result.ok:
             if result.error.ename == "NameError":
                 raise NameError(result.error.evalue)
             raise NotTransferableError(result.error.evalue)
         values = {name: decode_pulled(name, result.data[name]) for name in names}
         return values[names[0]] if len(names) == 1 else values
+
+    def _wait_transfer(self, job, what, done_anyway):
+        """Wait for a push or pull job. A KeyboardInterrupt meanwhile stops it: a queued
+        job is dropped, a running one interrupted (up to 2 s, see :meth:`Job.wait`).
+        Then raises KeyboardInterrupt saying what happened: nothing bound, the job still
+        running, or (``done_anyway``: for a push) that it finished first."""
+        try:
+            result = job.wait()
+        except KeyboardInterrupt:
+            if self._drop_queued(job):
+                raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted before it started: "
+                                        f"nothing was bound") from None
+            if not job.finished():
+                raise KeyboardInterrupt(f"{what} in {self.name!r} did not stop within 2 s (blocked in a C call?); "
+                                        f"it goes on in the interpreter") from None
+            result = job.result
+            if result.status == OK:
+                if done_anyway:
+                    raise KeyboardInterrupt(f"{what} finished before the interrupt reached it: "
+                                            f"{done_anyway}") from None
+                raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted: nothing was bound") from None
+        if result.status == INTERRUPTED:
+            raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted: nothing was bound")
+        return result
+
+    def _drop_queued(self, job):
+        """Forget a job that has not started; True if it had not."""
+        with self._lock:
+            if self._queued.pop(job.id, None) is None:
+                return False
+            self._jobs.pop(job.id, None)
+        return True
 
     def call_helper(self, helper, *args, timeout=5.0):
         """Run an agent introspection helper (one of ``_protocol.HELPERS``).
