@@ -15,6 +15,7 @@ from interp_kernel.jupyter.context import InterpContext
 from interp_kernel.jupyter.line_magic import InterpLineMagics
 from interp_kernel.jupyter.line_parser import SUBCOMMANDS
 from interp_kernel.jupyter import shell as shell_escapes
+from interp_kernel.jupyter import main_hints
 from interp_kernel.jupyter.rendering import log
 from interp_kernel.runtime import lifecycle
 
@@ -45,6 +46,7 @@ def load_ipython_extension(ip):
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
     shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     context.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
+    main_hints.install(ip)  # legacy: numpy imported first in an interpreter fails in main
     try:
         from interp_kernel.jupyter.timeline_cells import attach
 
