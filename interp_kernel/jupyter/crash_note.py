@@ -8,7 +8,8 @@ kernel reads what the previous process left there: when it holds a fault, the no
 names the fault, the interpreter and the cell (from the ``<interp NAME: In [N]>``
 filename of the crashing frame; the cell's first line when IPython's history of the
 previous session has it — its saving thread may not have written it before the crash) and goes to the kernel log and, once, to the first cell's stderr.
-Nothing runs per cell; a clean exit removes the file.
+Nothing runs per cell; a clean exit removes the file, and a kernel starting removes
+the files of kernels that were killed without a fault (their first line names the pid).
 """
 
 import faulthandler
@@ -19,6 +20,7 @@ import sys
 from interp_kernel.runtime import lifecycle
 
 _CELL_FRAME = re.compile(r'File "<interp (?P<name>[^:>]+): In \[(?P<count>\d+)\]>", line (?P<line>\d+)')
+_HEADER = "interp_kernel crash file of kernel pid "
 _FAULT = re.compile(r"^Fatal Python error: (?P<fault>.+)$", re.MULTILINE)
 
 
@@ -62,7 +64,10 @@ def install(shell, connection_file, log):
             with open(path, errors="replace") as f:
                 note = note_from(f.read(), lambda count: _first_line(shell, count))
         stream = open(path, "w")
+        stream.write(f"{_HEADER}{os.getpid()}\n")
+        stream.flush()
         faulthandler.enable(file=stream, all_threads=True)
+        _remove_stale(os.path.dirname(path), path)
     except Exception as exc:
         log(f"no crash note: {exc!r}")
         return None
@@ -71,6 +76,27 @@ def install(shell, connection_file, log):
         log(note.removeprefix("interp_kernel: "))
         _show_once(shell, note)
     return note
+
+
+def _remove_stale(directory, own):
+    """Remove the crash files of kernels that are gone and left no fault (killed hard)."""
+    for entry in os.scandir(directory):
+        if not (entry.name.startswith("interp-crash-") and entry.name.endswith(".txt")) or entry.path == own:
+            continue
+        try:
+            with open(entry.path, errors="replace") as f:
+                text = f.read(4096)
+            header, _, rest = text.partition("\n")
+            if rest.strip() or not header.startswith(_HEADER):
+                continue
+            os.kill(int(header.removeprefix(_HEADER)), 0)
+        except ProcessLookupError:
+            try:
+                os.remove(entry.path)
+            except OSError:
+                pass
+        except (OSError, ValueError):
+            continue
 
 
 def _first_line(shell, count):

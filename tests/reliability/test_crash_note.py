@@ -32,3 +32,39 @@ def test_restarted_kernel_names_what_died():
         assert "died" not in second.stderr
     finally:
         kernel.shutdown()
+
+
+def test_a_starting_kernel_removes_only_crash_files_of_killed_kernels(tmp_path):
+    """Kernels killed hard (no fault) leave a header-only file; the next kernel to start
+    removes it, and keeps the files of live kernels and any file holding a fault."""
+    import os
+    import subprocess
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    from interp_kernel.jupyter import crash_note
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    runtime = jupyter_runtime_dir()
+    files = {
+        "killed": f"{crash_note._HEADER}{gone.pid}\n",
+        "alive": f"{crash_note._HEADER}{os.getpid()}\n",
+        "faulted": f"{crash_note._HEADER}{gone.pid}\nFatal Python error: Segmentation fault\n",
+    }
+    paths = {key: os.path.join(runtime, f"interp-crash-test-{key}-{os.getpid()}.txt") for key in files}
+    try:
+        for key, text in files.items():
+            with open(paths[key], "w") as f:
+                f.write(text)
+        kernel = start_kernel()
+        try:
+            kernel.execute("1", check=True)
+        finally:
+            kernel.shutdown()
+        assert not os.path.exists(paths["killed"])
+        assert os.path.exists(paths["alive"]) and os.path.exists(paths["faulted"])
+    finally:
+        for path in paths.values():
+            if os.path.exists(path):
+                os.remove(path)
