@@ -9,6 +9,8 @@ shuts the interpreters down and removes all of it. The kernel
 through :func:`context_for`.
 """
 
+import functools
+
 from interp_kernel.jupyter.cell_magic import InterpCellMagics
 from interp_kernel.jupyter.cells import CELL_MAGIC
 from interp_kernel.jupyter.context import InterpContext
@@ -16,6 +18,7 @@ from interp_kernel.jupyter.line_magic import InterpLineMagics
 from interp_kernel.jupyter.line_parser import SUBCOMMANDS
 from interp_kernel.jupyter import shell as shell_escapes
 from interp_kernel.jupyter.rendering import log
+from interp_kernel.jupyter.routing import Labeller
 from interp_kernel.runtime import lifecycle
 
 _CONTEXT_ATTR = "_interp_context"
@@ -45,7 +48,7 @@ def load_ipython_extension(ip):
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
     from interp_kernel.runtime.executor import set_default_manager
 
-    set_default_manager(context.manager)  # InterpreterExecutor workers show in %interp list
+    set_default_manager(context.manager, functools.partial(_task_output, context))  # workers in %interp list
     shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     context.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
@@ -58,6 +61,13 @@ def load_ipython_extension(ip):
         ip.set_hook("complete_command", _complete_line_magic, str_key="%" + CELL_MAGIC)
     except Exception:
         pass
+
+
+def _task_output(context):
+    """Where an InterpreterExecutor task submitted now prints: this cell, ``[worker] ``-labelled."""
+    router = context.router
+    target = router.target()
+    return lambda worker: Labeller(router, target, worker)
 
 
 def unload_ipython_extension(ip):

@@ -15,19 +15,19 @@ class InterpreterError(Exception):
     """An exception of a called function whose type could not cross back to main."""
 
 
-def submit_call(session, func, args, kwargs):
+def submit_call(session, func, args, kwargs, on_output=None):
     """Queue ``func(*args, **kwargs)`` in ``session``; returns ``(job, carriers)`` at once.
 
     Raises NotTransferableError (naming the function) when the call cannot be pickled,
     SessionClosedError when the session is closed. Keep ``carriers`` alive until the
-    job is done.
+    job is done. ``on_output(stream, text)`` gets what the call prints.
     """
     if not callable(func):
         raise TypeError(f"call() needs a callable, not a {type(func).__qualname__} object")
     carriers = []
     label = getattr(func, "__qualname__", type(func).__qualname__)
     payload = encode_value(label, (func, args, kwargs), carriers)
-    job = Job(session, APPLY, label=f"call {label}")
+    job = Job(session, APPLY, label=f"call {label}", on_output=on_output)
     session._send(job, (APPLY, job.id, payload))
     return job, carriers
 
@@ -64,9 +64,9 @@ def call_outcome(session, result):
             f"cannot receive the return value from {session.name!r}: unpickling failed ({exc})") from None
 
 
-def call(session, func, args, kwargs, timeout=None):
+def call(session, func, args, kwargs, timeout=None, on_output=None):
     """Run ``func(*args, **kwargs)`` in ``session`` and return its value (see Session.call)."""
-    job, carriers = submit_call(session, func, args, kwargs)
+    job, carriers = submit_call(session, func, args, kwargs, on_output)
     result = job.wait(timeout)
     del carriers
     if result is None:

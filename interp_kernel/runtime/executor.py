@@ -18,12 +18,19 @@ from interp_kernel.runtime import calls
 
 _pool_numbers = itertools.count(1)
 _default_manager = None
+_output_capture = None
 
 
-def set_default_manager(manager):
-    """Make ``manager`` hold the workers of executors created without ``manager=`` (None: own sessions)."""
-    global _default_manager
+def set_default_manager(manager, output_capture=None):
+    """Make ``manager`` hold the workers of executors created without ``manager=`` (None: own sessions).
+
+    ``output_capture()``, called in the thread that submits a task, returns
+    ``for_worker(worker_name) -> on_output(stream, text)``: where the task's prints go
+    (the Jupyter extension: the submitting cell, labelled by worker). None: dropped.
+    """
+    global _default_manager, _output_capture
     _default_manager = manager
+    _output_capture = output_capture
 
 
 def _run_chunk(fn, chunk):
@@ -87,7 +94,8 @@ class InterpreterExecutor(concurrent.futures.Executor):
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             future = concurrent.futures.Future()
-            self._work.put((future, fn, args, kwargs))
+            output = _output_capture() if _output_capture is not None else None
+            self._work.put((future, fn, args, kwargs, output))
             self._add_worker_if_needed()
         return future
 
@@ -154,14 +162,15 @@ class InterpreterExecutor(concurrent.futures.Executor):
                 item = self._work.get()
                 if item is None:
                     return
-                future, fn, args, kwargs = item
+                future, fn, args, kwargs, output = item
                 if not future.set_running_or_notify_cancel():
                     continue
+                on_output = output(session.name) if output is not None else None
                 try:
-                    future.set_result(calls.call(session, fn, args, kwargs))
+                    future.set_result(calls.call(session, fn, args, kwargs, on_output=on_output))
                 except BaseException as exc:
                     future.set_exception(exc)
-                del future, item
+                del future, item, output, on_output
                 self._idle.release()
         finally:
             if self._manager is not None:

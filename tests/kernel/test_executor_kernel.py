@@ -64,3 +64,22 @@ def test_failing_task_shows_its_type_and_the_interpreter_traceback(kernel):
     assert "KeyError" in text and "traceback in interpreter 'pool" in text and "in broken" in text, text
     ex = kernel.execute("pool.submit(work, 2).result()")
     assert ex.ok and ex.text == "14", ex.summary()
+
+
+def test_print_from_a_task_lands_in_the_submitting_cell_labelled_by_worker(kernel):
+    ex = kernel.execute(cell("""
+        import time
+        def chatty(x):
+            time.sleep(0.3)
+            print("working on", x)
+            return x
+        late = pool.submit(chatty, 7)
+    """))
+    assert ex.ok, ex.summary()
+    later = kernel.execute("late.result()")
+    assert later.ok and later.text == "7", later.summary()
+    kernel.drain(0.5)
+    first_cell = strip_ansi("".join(m["content"]["text"] for m in kernel.messages(ex.msg_id)
+                                    if m["msg_type"] == "stream"))
+    assert "] working on 7" in first_cell and "[pool" in first_cell, first_cell
+    assert "working on" not in (later.stdout or "")
