@@ -4,7 +4,7 @@ Loaded on the first call. The function, its arguments and the outcome cross with
 :mod:`interp_kernel._pickling` (by value for objects of a ``__main__``).
 """
 
-from interp_kernel import _pickling
+from interp_kernel import _core, _pickling
 from interp_kernel._protocol import ERROR, INTERRUPTED, OK, PICKLED, RAISED, RETURNED
 from interp_kernel.agent.tracebacks import error_payload, plain_error
 from interp_kernel.agent.transfer import decode
@@ -23,7 +23,7 @@ def apply(payload):
         return ERROR, plain_error("NotTransferableError",
                                   f"cannot receive the call in this interpreter: unpickling failed ({exc})")
     try:
-        value = func(*args, **kwargs)
+        value = _core.call_interruptible(_invoke, func, args, kwargs)
     except KeyboardInterrupt as exc:
         return INTERRUPTED, error_payload(_without_this_frame(exc), None, "")
     except Exception as exc:
@@ -41,7 +41,14 @@ def apply(payload):
             f"the call returned a {type(value).__qualname__} object, which cannot be pickled ({exc})")
 
 
+def _invoke(func, args, kwargs):
+    return func(*args, **kwargs)
+
+
 def _without_this_frame(exc):
-    if exc.__traceback__ is not None:
-        exc.__traceback__ = exc.__traceback__.tb_next
+    """``exc`` with the frames of this module dropped from the front of its traceback."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    exc.__traceback__ = tb
     return exc

@@ -41,6 +41,29 @@ def _run_chunk(fn, chunk):
 _run_chunk.__module__ = "__main__"
 
 
+class _TaskFuture(concurrent.futures.Future):
+    """A Future whose ``result``/``exception`` wait, when Ctrl-C (the kernel's interrupt)
+    stops it, cancels the executor's pending tasks and interrupts its running ones."""
+
+    def __init__(self, executor):
+        super().__init__()
+        self._executor = executor
+
+    def result(self, timeout=None):
+        try:
+            return super().result(timeout)
+        except KeyboardInterrupt:
+            self._executor.interrupt()
+            raise
+
+    def exception(self, timeout=None):
+        try:
+            return super().exception(timeout)
+        except KeyboardInterrupt:
+            self._executor.interrupt()
+            raise
+
+
 class InterpreterExecutor(concurrent.futures.Executor):
     """Run callables in subinterpreters, ``max_workers`` at a time.
 
@@ -93,7 +116,7 @@ class InterpreterExecutor(concurrent.futures.Executor):
                 raise concurrent.futures.BrokenExecutor(self._broken)
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            future = concurrent.futures.Future()
+            future = _TaskFuture(self)
             output = _output_capture() if _output_capture is not None else None
             self._work.put((future, fn, args, kwargs, output))
             self._add_worker_if_needed()
@@ -123,14 +146,27 @@ class InterpreterExecutor(concurrent.futures.Executor):
             for thread in self._threads:
                 thread.join()
 
+    def interrupt(self):
+        """Cancel the tasks not started and raise KeyboardInterrupt in the running ones
+        (their futures raise it); the workers stay usable. Returns at once."""
+        with self._lock:
+            self._cancel_pending()
+        for session in list(self.sessions):
+            session.interrupt()
+
     def _cancel_pending(self):
+        stops = 0
         while True:
             try:
                 item = self._work.get_nowait()
             except queue.Empty:
-                return
-            if item is not None:
+                break
+            if item is None:
+                stops += 1
+            else:
                 item[0].cancel()
+        for _ in range(stops):  # shutdown's stop marks stay for the workers
+            self._work.put(None)
 
     def _add_worker_if_needed(self):
         if self._idle.acquire(blocking=False) or len(self._threads) >= self._max_workers:

@@ -1,6 +1,8 @@
 """Notebook-defined functions and classes crossing by value, Session.call and
 InterpreterExecutor, through the real kernel (one kernel for the module)."""
 
+import time
+
 from conftest import cell, strip_ansi
 
 
@@ -83,3 +85,21 @@ def test_print_from_a_task_lands_in_the_submitting_cell_labelled_by_worker(kerne
                                     if m["msg_type"] == "stream"))
     assert "] working on 7" in first_cell and "[pool" in first_cell, first_cell
     assert "working on" not in (later.stdout or "")
+
+
+def test_interrupt_during_a_map_cancels_pending_and_leaves_workers_usable(kernel):
+    msg_id = kernel.submit(cell("""
+        def slow(x):
+            time.sleep(30)
+            return x
+        interrupted = InterpreterExecutor(2)
+        futures = [interrupted.submit(slow, i) for i in range(6)]
+        list(interrupted.map(slow, range(4)))
+    """))
+    time.sleep(2.0)
+    kernel.interrupt()
+    ex = kernel.collect(msg_id, timeout=20)
+    assert not ex.ok and "KeyboardInterrupt" in strip_ansi(ex.traceback_text()), ex.summary()
+    ex = kernel.execute("[f.cancelled() for f in futures[2:]], interrupted.submit(work, 3).result(timeout=20)",
+                        timeout=30)
+    assert ex.ok and ex.text == "([True, True, True, True], 19)", ex.summary()
