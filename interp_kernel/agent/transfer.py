@@ -7,7 +7,7 @@ every new interpreter of a manager with named queues gets a push of their handle
 
 import sys
 
-from interp_kernel import _core
+from interp_kernel import _core, _pickling
 from interp_kernel._protocol import ERROR, INTERRUPTED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED
 from interp_kernel.agent.tracebacks import plain_error
 
@@ -19,7 +19,7 @@ def push(values):
     and nothing is bound.
     """
     try:
-        decoded = _core.call_interruptible(lambda: {name: _decode(payload) for name, payload in values.items()})
+        decoded = _core.call_interruptible(lambda: {name: decode(payload) for name, payload in values.items()})
     except KeyboardInterrupt:
         return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were unpickled")
     sys.modules["__main__"].__dict__.update(decoded)
@@ -44,12 +44,10 @@ def pull(names):
 
 
 def _encode(namespace, names):
-    import pickle
-
     encoded = {}
     for name in names:
         try:
-            encoded[name] = (PICKLED, pickle.dumps(namespace[name], protocol=5))
+            encoded[name] = (PICKLED, _pickling.dumps(namespace[name]))
         except Exception as exc:
             kind = type(namespace[name]).__qualname__
             return ERROR, plain_error(
@@ -59,12 +57,11 @@ def _encode(namespace, names):
     return OK, encoded
 
 
-def _decode(payload):
+def decode(payload):
+    """The value a ``(payload kind, data)`` pair carries."""
     kind, data = payload
     if kind == PICKLED:
-        import pickle
-
-        return pickle.loads(data)
+        return _pickling.loads(data)
     if kind == NAMED_QUEUE:
         from interp_kernel._queue import NamedQueue
 
@@ -75,7 +72,5 @@ def _decode(payload):
         value = compat.Queue(data).get(timeout=5)
         if kind == SHARED:
             return value
-        import pickle
-
-        return pickle.loads(value)
+        return _pickling.loads(value)
     raise ValueError(f"unknown payload kind {kind!r}")

@@ -178,6 +178,17 @@ class Session:
         values = {name: decode_pulled(name, result.data[name]) for name in names}
         return values[names[0]] if len(names) == 1 else values
 
+    def call(self, func, /, *args, **kwargs):
+        """Run ``func(*args, **kwargs)`` on the agent thread (after queued work); return its value.
+
+        Functions, lambdas, closures and classes of ``__main__`` cross by value. The
+        function's exception is raised here with the interpreter's traceback as a note;
+        raises NotTransferableError when the call or its value cannot cross.
+        """
+        from interp_kernel.runtime.calls import call
+
+        return call(self, func, args, kwargs)
+
     def _wait_transfer(self, job, what, done_anyway):
         """Wait for a push or pull job. A KeyboardInterrupt meanwhile stops it: a queued
         job is dropped, a running one interrupted (up to 2 s, see :meth:`Job.wait`).
