@@ -126,7 +126,12 @@ def run(ctx):
         if r["mem"] is not None:
             fam.value(f"{label}: memory per worker (RSS)", r["mem"], ours=ours, unit="MB", key=f"{key}.mem")
     if ctx.cluster is not None:
-        r = results["ipp"] = _ipyparallel(ctx.cluster, tiny_n, cpu_expr, cpu_n, serial_s)
+        try:
+            r = results["ipp"] = _ipyparallel(ctx.cluster, tiny_n, cpu_expr, cpu_n, serial_s)
+        except Exception as exc:
+            fam.value(f"ipyparallel load-balanced map: failed ({type(exc).__name__}: {exc})", None, key="ipp.tps")
+            r = None
+    if results.get("ipp"):
         fam.value(f"ipyparallel load-balanced map: tiny tasks ({r['engines']} engines)", r["tps"], key="ipp.tps")
         fam.value(f"ipyparallel load-balanced map: CPU-bound speed-up ({r['engines']} engines)", r["speedup"],
                   unit="×", key="ipp.speedup")
