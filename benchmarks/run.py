@@ -113,7 +113,7 @@ def main():
             try:
                 ctx.cluster = bench_kernels.Cluster()
                 log(f"  ipyparallel cluster on 127.0.0.1: controller + 1 engine in {ctx.cluster.first_start:.1f} s")
-                if any(k in ("P2", "P3", "P6") for k, _ in chosen):
+                if any(k in ("P2", "P3", "P6", "P9") for k, _ in chosen):
                     log(f"  second engine in {ctx.cluster.add_engine():.1f} s")
                 ctx.interp.execute(ctx.cluster.kernel_setup_code(), check=True)
                 meta["ipyparallel_engines"] = len(ctx.cluster.client.ids)
