@@ -45,6 +45,7 @@ FAMILIES = [
     ("P5", "p5_output"),
     ("P6", "p6_memory"),
     ("P8", "p8_interrupt"),
+    ("P10", "p10_cluster"),
 ]
 
 
