@@ -30,7 +30,7 @@ import marshal
 import sys
 
 from interp_kernel import _core
-from interp_kernel._protocol import CALL, DONE, ERROR, PULL, PUSH, READY, RUN, STOP
+from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PULL, PUSH, READY, RUN, STOP
 from interp_kernel.agent import cells, frontend
 
 
@@ -53,7 +53,7 @@ class _Agent:
 
     def serve(self):
         """Handle commands until ``STOP`` arrives or the command channel closes."""
-        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: _pull, CALL: _call}
+        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: _pull, CALL: _call, APPLY: _apply}
         while True:
             try:
                 message = marshal.loads(_core.channel_recv(self.commands))
@@ -92,6 +92,12 @@ def _call(helper, args):
     from interp_kernel.agent.introspect import call
 
     return call(helper, args)
+
+
+def _apply(payload):
+    from interp_kernel.agent.apply import apply
+
+    return apply(payload)
 
 
 def _make_sleep(channel):

@@ -7,13 +7,14 @@ every new interpreter of a manager with named queues gets a push of their handle
 
 import sys
 
+from interp_kernel import _pickling
 from interp_kernel._protocol import ERROR, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED
 from interp_kernel.agent.tracebacks import plain_error
 
 
 def push(values):
     """Bind values (name -> payload) in ``__main__``; all are decoded before any is bound."""
-    decoded = {name: _decode(payload) for name, payload in values.items()}
+    decoded = {name: decode(payload) for name, payload in values.items()}
     sys.modules["__main__"].__dict__.update(decoded)
     return OK, None
 
@@ -28,12 +29,10 @@ def pull(names):
     missing = [name for name in names if name not in namespace]
     if missing:
         return ERROR, plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
-    import pickle
-
     encoded = {}
     for name in names:
         try:
-            encoded[name] = (PICKLED, pickle.dumps(namespace[name], protocol=5))
+            encoded[name] = (PICKLED, _pickling.dumps(namespace[name]))
         except Exception as exc:
             kind = type(namespace[name]).__qualname__
             return ERROR, plain_error(
@@ -43,12 +42,11 @@ def pull(names):
     return OK, encoded
 
 
-def _decode(payload):
+def decode(payload):
+    """The value a ``(payload kind, data)`` pair carries."""
     kind, data = payload
     if kind == PICKLED:
-        import pickle
-
-        return pickle.loads(data)
+        return _pickling.loads(data)
     if kind == NAMED_QUEUE:
         from interp_kernel._queue import NamedQueue
 
@@ -59,7 +57,5 @@ def _decode(payload):
         value = compat.Queue(data).get(timeout=5)
         if kind == SHARED:
             return value
-        import pickle
-
-        return pickle.loads(value)
+        return _pickling.loads(value)
     raise ValueError(f"unknown payload kind {kind!r}")

@@ -43,6 +43,9 @@ def load_ipython_extension(ip):
         setattr(ip, _CONTEXT_ATTR, context)
         lifecycle.at_exit(context.shutdown, SHUTDOWN_TIMEOUT)
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
+    from interp_kernel.runtime.executor import set_default_manager
+
+    set_default_manager(context.manager)  # InterpreterExecutor workers show in %interp list
     shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     context.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
     try:
@@ -63,6 +66,9 @@ def unload_ipython_extension(ip):
     if context is None:
         return
     context.shutdown(SHUTDOWN_TIMEOUT)
+    from interp_kernel.runtime.executor import set_default_manager
+
+    set_default_manager(None)
     shell_escapes.uninstall(ip)
     context.cell_start_guard.detach(ip)
     try:

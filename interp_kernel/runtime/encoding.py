@@ -4,9 +4,7 @@ The main side's half of the payload kinds of :mod:`interp_kernel._protocol`; the
 agent's half is :mod:`interp_kernel.agent.transfer`.
 """
 
-import pickle
-
-from interp_kernel import compat
+from interp_kernel import _pickling, compat
 from interp_kernel._protocol import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
 from interp_kernel._queue import NamedQueue
 from interp_kernel.errors import NotTransferableError
@@ -32,7 +30,7 @@ def encode_value(name, value, carriers):
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
         return (SHARED, _carry(value, carriers))
     try:
-        pickled = pickle.dumps(value, protocol=5)
+        pickled = _pickling.dumps(value)
     except Exception as exc:
         raise NotTransferableError(
             f"cannot send {name!r} to an interpreter: a {type(value).__qualname__} object is neither "
@@ -49,7 +47,7 @@ def decode_pulled(name, payload):
     Raises NotTransferableError when it cannot be unpickled here.
     """
     try:
-        return pickle.loads(payload[1])
+        return _pickling.loads(payload[1])
     except Exception as exc:
         why = ("; classes defined in the interpreter's __main__ do not exist here"
                if isinstance(exc, AttributeError) else "")

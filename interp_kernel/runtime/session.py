@@ -171,6 +171,17 @@ class Session:
         values = {name: decode_pulled(name, result.data[name]) for name in names}
         return values[names[0]] if len(names) == 1 else values
 
+    def call(self, func, /, *args, **kwargs):
+        """Run ``func(*args, **kwargs)`` on the agent thread (after queued work); return its value.
+
+        Functions, lambdas, closures and classes of ``__main__`` cross by value. The
+        function's exception is raised here with the interpreter's traceback as a note;
+        raises NotTransferableError when the call or its value cannot cross.
+        """
+        from interp_kernel.runtime.calls import call
+
+        return call(self, func, args, kwargs)
+
     def call_helper(self, helper, *args, timeout=5.0):
         """Run an agent introspection helper (one of ``_protocol.HELPERS``).
 
