@@ -34,10 +34,26 @@ def client(request):
         time.sleep(0.2)
 
 
+def notebook_functions(source):
+    """Functions defined as a notebook defines them (in ``__main__``), so they travel
+    by value: this test module imports distributed, which no interpreter may import."""
+    namespace = {"__name__": "__main__"}
+    exec(source, namespace)
+    return namespace
+
+
+NOTEBOOK = notebook_functions("""
 def interpreter_id(x):
-    """Defined here, so it travels by value; returns the interpreter it ran in."""
     import _interpreters
     return x * x, _interpreters.get_current()[0]
+
+def add(a, b=0):
+    return a + b
+
+def fails(x):
+    raise ValueError(f"bad {x}")
+""")
+interpreter_id, add, fails = NOTEBOOK["interpreter_id"], NOTEBOOK["add"], NOTEBOOK["fails"]
 
 
 def test_map_runs_in_subinterpreters(client):
@@ -49,16 +65,10 @@ def test_map_runs_in_subinterpreters(client):
 
 
 def test_submit_and_notebook_function(client):
-    def add(a, b=0):
-        return a + b
-
     assert client.submit(in_interpreter(add), 2, b=3).result() == 5
 
 
 def test_exception_keeps_its_type(client):
-    def fails(x):
-        raise ValueError(f"bad {x}")
-
     future = client.submit(in_interpreter(fails), 7)
     with pytest.raises(ValueError, match="bad 7"):
         future.result()
