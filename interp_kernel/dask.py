@@ -13,6 +13,7 @@ GIL-free parallelism is between the threads of one worker.
 """
 
 import functools
+import sys
 import threading
 
 __all__ = ["in_interpreter"]
@@ -69,8 +70,13 @@ def in_interpreter(func):
 
     The call blocks the worker thread until ``func`` returns in the interpreter.
     Raises ``TypeError`` at once when ``func`` is not callable; what ``func`` raises
-    is raised by the task. Arguments and results must be picklable.
+    is raised by the task. Arguments and results must be picklable. Raises
+    ``RuntimeError`` on CPython 3.13.0, where a Dask worker aborts when its tasks
+    start interpreters (``free(): invalid pointer``; 3.13.18 and 3.14 run).
     """
+    if sys.version_info[:3] == (3, 13, 0):
+        raise RuntimeError("interp_kernel.dask needs Python 3.13.1 or newer: on 3.13.0 a Dask worker "
+                           "aborts when its tasks start interpreters; use a newer 3.13 or 3.14")
     if not callable(func):
         raise TypeError(f"in_interpreter() needs a callable, got {type(func).__name__}: "
                         "pass the function itself, e.g. in_interpreter(f)")
