@@ -46,6 +46,7 @@ FAMILIES = [
     ("P6", "p6_memory"),
     ("P8", "p8_interrupt"),
     ("P9", "p9_executor"),
+    ("P10", "p10_cluster"),
 ]
 
 

@@ -22,7 +22,7 @@ RANKS = {
     "agent": 2, "runtime": 2,
     "views": 3,
     "jupyter": 4,
-    "": 5, "__main__": 5, "interpreters": 5,  # the public surface
+    "": 5, "__main__": 5, "interpreters": 5, "dask": 5,  # the public surface
 }
 BASE = {unit for unit, rank in RANKS.items() if rank == 0}
 #: What the agent (code running inside every interpreter) may import of ours.
