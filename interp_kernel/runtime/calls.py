@@ -28,7 +28,7 @@ def submit_call(session, func, args, kwargs, on_output=None):
     label = getattr(func, "__qualname__", type(func).__qualname__)
     payload = encode_value(label, (func, args, kwargs), carriers)
     job = Job(session, APPLY, label=f"call {label}", on_output=on_output)
-    session._send(job, (APPLY, job.id, payload))
+    session.enqueue(job, (APPLY, job.id, payload))
     return job, carriers
 
 

@@ -16,13 +16,12 @@ import _interpreters
 
 from interp_kernel import _core
 from interp_kernel._protocol import (
-    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, INTERRUPTED, OK, OUT, PULL, PUSH, READY, RUN, STOP,
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, READY, RUN, STOP,
 )
-from interp_kernel.errors import NotTransferableError, SessionBusyError, SessionClosedError
+from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
-from interp_kernel.runtime.encoding import decode_pulled, encode_value
 from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
-from interp_kernel.runtime.names import check_interpreter_name, check_python_name
+from interp_kernel.runtime.names import check_interpreter_name
 
 CONFIGS = ("isolated", "legacy")
 _ENDED_CELLS_KEPT = 64  # threads started by older cells write into the latest cell
@@ -112,7 +111,7 @@ class Session:
         job = Job(self, RUN, label=label or first_line(code), on_output=on_output,
                   on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
-        self._send(job, (RUN, job.id, code, filename))
+        self.enqueue(job, (RUN, job.id, code, filename))
         return job
 
     def run(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
@@ -134,49 +133,28 @@ class Session:
     def push(self, values=None, /, **kwargs):
         """Bind values in the interpreter's ``__main__``.
 
-        Values are pickled, except a memoryview (shared: no copy) and a large bytes or
-        str (natively shareable: one copy); large ones travel beside the command. Every
-        value is encoded before any is sent: when one cannot cross, raises
-        NotTransferableError naming it and its type, and nothing is bound. Blocks until
-        the interpreter has them (after any queued work).
+        Plain builtin data crosses marshalled or pickled, a memoryview shared (no copy),
+        a large bytes or str natively (one copy), functions and classes of ``__main__``
+        by value. Every value is encoded before any is sent: when one cannot cross,
+        raises NotTransferableError naming it and its type, and nothing is bound. Blocks
+        until the interpreter has them (after any queued work); a KeyboardInterrupt
+        meanwhile stops the push and is raised saying what was bound.
         """
-        values = dict(values or {}, **kwargs)
-        for name in values:
-            check_python_name(name)
-        what = "push of " + ", ".join(values)
-        carriers = []  # queues holding shared objects until the agent has taken them
-        try:
-            encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(f"{what} into {self.name!r} interrupted while encoding: nothing was bound") from None
-        job = Job(self, PUSH, label=what)
-        self._send(job, (PUSH, job.id, encoded))
-        result = self._wait_transfer(job, what, f"{', '.join(values)} bound in {self.name!r}")
-        del carriers
-        if not result.ok:
-            raise NotTransferableError(f"could not push into {self.name!r}: {result.error}")
+        from interp_kernel.runtime.transfers import push
+
+        push(self, dict(values or {}, **kwargs))
 
     def pull(self, *names):
         """Copy variables out of the interpreter's ``__main__``.
 
         One name returns its value; several return a dict name -> value. Raises
         NameError for an undefined name, NotTransferableError when a value cannot be
-        pickled or unpickled here. Blocks until any queued work is done.
+        pickled or unpickled here. Blocks until any queued work is done; a
+        KeyboardInterrupt meanwhile stops the pull (nothing is returned).
         """
-        if not names:
-            raise TypeError("pull() needs at least one variable name")
-        for name in names:
-            check_python_name(name)
-        what = "pull of " + ", ".join(names)
-        job = Job(self, PULL, label=what)
-        self._send(job, (PULL, job.id, list(names)))
-        result = self._wait_transfer(job, what, None)
-        if not result.ok:
-            if result.error.ename == "NameError":
-                raise NameError(result.error.evalue)
-            raise NotTransferableError(result.error.evalue)
-        values = {name: decode_pulled(name, result.data[name]) for name in names}
-        return values[names[0]] if len(names) == 1 else values
+        from interp_kernel.runtime.transfers import pull
+
+        return pull(self, names)
 
     def call(self, func, /, *args, **kwargs):
         """Run ``func(*args, **kwargs)`` on the agent thread (after queued work); return its value.
@@ -189,32 +167,8 @@ class Session:
 
         return call(self, func, args, kwargs)
 
-    def _wait_transfer(self, job, what, done_anyway):
-        """Wait for a push or pull job. A KeyboardInterrupt meanwhile stops it: a queued
-        job is dropped, a running one interrupted (up to 2 s, see :meth:`Job.wait`).
-        Then raises KeyboardInterrupt saying what happened: nothing bound, the job still
-        running, or (``done_anyway``: for a push) that it finished first."""
-        try:
-            result = job.wait()
-        except KeyboardInterrupt:
-            if self._drop_queued(job):
-                raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted before it started: "
-                                        f"nothing was bound") from None
-            if not job.finished():
-                raise KeyboardInterrupt(f"{what} in {self.name!r} did not stop within 2 s (blocked in a C call?); "
-                                        f"it goes on in the interpreter") from None
-            result = job.result
-            if result.status == OK:
-                if done_anyway:
-                    raise KeyboardInterrupt(f"{what} finished before the interrupt reached it: "
-                                            f"{done_anyway}") from None
-                raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted: nothing was bound") from None
-        if result.status == INTERRUPTED:
-            raise KeyboardInterrupt(f"{what} in {self.name!r} interrupted: nothing was bound")
-        return result
-
-    def _drop_queued(self, job):
-        """Forget a job that has not started; True if it had not."""
+    def drop_queued(self, job):
+        """Forget a job that has not started; True if it had not (then it never runs)."""
         with self._lock:
             if self._queued.pop(job.id, None) is None:
                 return False
@@ -230,7 +184,7 @@ class Session:
         if self.current is not None:
             raise SessionBusyError(f"interpreter {self.name!r} is busy")
         job = Job(self, CALL, label=helper)
-        self._send(job, (CALL, job.id, helper, list(args)))
+        self.enqueue(job, (CALL, job.id, helper, list(args)))
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"{helper} in {self.name!r} did not answer within {timeout} s")
@@ -404,8 +358,9 @@ class Session:
 
     # -- queueing --------------------------------------------------------------------------
 
-    def _send(self, job, message):
-        """Queue a job; the agent gets its command when the jobs before it are done."""
+    def enqueue(self, job, message):
+        """Queue a job (for this runtime layer: runs, transfers, calls); the agent gets
+        its command when the jobs before it are done. Raises SessionClosedError."""
         with self._lock:
             if self._closed:
                 raise SessionClosedError(f"interpreter {self.name!r} is closed")
