@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 
+from interp_kernel._chunks import run_chunk
 from interp_kernel.runtime import calls
 
 _pool_numbers = itertools.count(1)
@@ -31,14 +32,6 @@ def set_default_manager(manager, output_capture=None):
     global _default_manager, _output_capture
     _default_manager = manager
     _output_capture = output_capture
-
-
-def _run_chunk(fn, chunk):
-    return [fn(*args) for args in chunk]
-
-
-# Sent by value (as if defined in a notebook): the interpreters need not import runtime/.
-_run_chunk.__module__ = "__main__"
 
 
 class _TaskFuture(concurrent.futures.Future):
@@ -130,7 +123,7 @@ class InterpreterExecutor(concurrent.futures.Executor):
             return super().map(fn, *iterables, timeout=timeout)
         args = zip(*iterables)
         chunks = iter(lambda: list(itertools.islice(args, chunksize)), [])
-        results = super().map(functools.partial(_run_chunk, fn), chunks, timeout=timeout)
+        results = super().map(functools.partial(run_chunk, fn), chunks, timeout=timeout)
         return itertools.chain.from_iterable(results)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
