@@ -49,8 +49,8 @@ def decode_pulled(name, payload):
     try:
         return _pickling.loads(payload[1])
     except Exception as exc:
-        why = ("; classes defined in the interpreter's __main__ do not exist here"
-               if isinstance(exc, AttributeError) else "")
+        why = ("; it refers by name to a class or function the main interpreter cannot import"
+               if isinstance(exc, (AttributeError, ImportError)) else "")
         raise NotTransferableError(
             f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}){why}"
         ) from None

@@ -545,8 +545,7 @@ def test_gotchas_legacy_one_importer(gotchas):
 def test_gotchas_unpicklable(gotchas):
     ename, tb = error(cell(gotchas, "unpicklable-lock"))
     assert ename == "NotTransferableError" and "'guard'" in tb
-    ename, tb = error(cell(gotchas, "unpicklable-class"))
-    assert ename == "NotTransferableError" and "classes defined in the interpreter's __main__" in tb
+    assert result(cell(gotchas, "by-value-class")) == "('Point', 7)"
     assert result(cell(gotchas, "plain-data")) == "{'x': 3, 'y': 4}"
     ename, tb = error(cell(gotchas, "unpicklable-queue"))
     assert ename == "TypeError" and "not picklable" in tb
