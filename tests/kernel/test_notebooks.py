@@ -627,6 +627,98 @@ def test_no_notebook_copies_the_howto_drafts_mistakes():
                     assert not re.search(pattern, c.source, re.M), (path.name, c.id, why)
 
 
+# -- cluster -------------------------------------------------------------------------------------
+
+
+def _cluster_pids(nb):
+    """The controller, engine and Dask worker pids that cluster.ipynb printed when stopping."""
+    text = stdout(cell(nb, "stop"))
+    found = re.search(r"controller pid: (\d+) \| engine pids: \[([\d, ]+)\] \| Dask worker pid: (\d+|None)", text)
+    assert found, text
+    pids = [int(found.group(1)), *(int(p) for p in found.group(2).split(","))]
+    return pids + ([int(found.group(3))] if found.group(3) != "None" else [])
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    pytest.importorskip("ipyparallel")
+    pytest.importorskip("distributed")
+    return executed("cluster.ipynb")
+
+
+def test_cluster_interp_cells_in_engines(cluster):
+    engines = {}  # engine id -> {interpreter: (pid, thread)}
+    for text in results(cell(cluster, "px-interp")):
+        engine = re.match(r"\[stdout:(\d)\]", text)
+        assert engine, text
+        for name, pid, thread in re.findall(r"\[(a|b)\] pid (\d+), thread (\d+)", text):
+            engines.setdefault(engine.group(1), {})[name] = (pid, thread)
+    assert set(engines) == {"0", "1"}, engines
+    for lines in engines.values():
+        assert set(lines) == {"a", "b"}, engines
+        assert lines["a"][0] == lines["b"][0] and lines["a"][1] != lines["b"][1], engines  # one process, two threads
+    assert engines["0"]["a"][0] != engines["1"]["a"][0], engines  # two engine processes
+
+
+def test_cluster_values_there_and_back(cluster):
+    assert stdout(cell(cluster, "pull")) == "per engine: [[1, 4, 9, 16, 25], [36, 49, 64, 81, 100]]\ntotal: 385\n"
+
+
+def test_cluster_interpreter_error_is_a_remote_error(cluster):
+    c = cell(cluster, "remote-error")
+    text = everything(c)
+    assert text.count("ZeroDivisionError: division by zero") == 2, text  # one per engine
+    assert '"<interp a: In [' in text and "in ratio" in text  # the interpreter's traceback
+    assert "[0:execute]" in text and "[1:execute]" in text
+    assert result(cell(cluster, "after-error-pull")) == "['still here, part has 5 values', 'still here, part has 5 values']"
+
+
+def test_cluster_memory_measured(cluster):
+    text = stdout(cell(cluster, "memory"))
+    found = re.search(r"one engine process: ([\d.]+) MB; one more idle interpreter in it: ([\d.]+) MB", text)
+    if not found:
+        assert "no /proc here" in text, text
+        return
+    engine, interp = map(float, found.groups())
+    assert engine > 20 and interp < engine, text  # an engine is a whole Python; an interpreter a fraction
+    eight_engines, one_engine = map(int, re.search(r"as 8 engines: (\d+) MB\nas 1 engine x 8 interpreters: (\d+) MB",
+                                                   text).groups())
+    assert one_engine < eight_engines, text
+
+
+def test_cluster_dask_in_interpreter_or_refused(cluster):
+    wrap = stdout(cell(cluster, "dask-wrap"))
+    mapped = stdout(cell(cluster, "dask-map"))
+    if sys.version_info[:3] == (3, 13, 0):
+        assert "in_interpreter refused: interp_kernel.dask needs Python 3.13.1 or newer" in wrap, wrap
+        assert "skipped" in stdout(cell(cluster, "dask-start")) and "skipped" in mapped
+        return
+    assert "wrapped: in_interpreter(<function collatz_steps" in wrap, wrap
+    assert "threads per worker: [2]" in stdout(cell(cluster, "dask-start"))
+    assert mapped == ("steps: [111, 118, 178, 261]\nran in one worker process: True\n"
+                      "distributed imported where f ran: False\n"), mapped
+
+
+def test_cluster_exercises(cluster):
+    check_exercises(cluster, 2)
+
+
+def test_cluster_points_to_the_cluster_docs(cluster):
+    prose = "\n".join(c.source for c in cluster.cells if c.cell_type == "markdown")
+    assert "docs/cluster.md" in prose
+    assert (ROOT / "docs" / "cluster.md").exists()
+
+
+def test_cluster_stopped_every_process(cluster):
+    pids = _cluster_pids(cluster)
+    expected = 4 if sys.version_info[:3] != (3, 13, 0) else 3  # controller, 2 engines (, Dask worker)
+    assert len(pids) == expected, pids
+    assert f"processes started: {expected}, left: 0" in stdout(cell(cluster, "stopped"))
+    # after the kernel has gone too: none of them is still running
+    running = subprocess.run(["pgrep", "-f", "python"], capture_output=True, text=True).stdout.split()
+    assert not set(pids) & {int(p) for p in running}, pids
+
+
 # -- the demo --------------------------------------------------------------------------------------
 
 
@@ -673,8 +765,9 @@ def test_demo_fails_on_an_unexpected_error(tmp_path):
 
 
 def test_notebooks_time_budget():
-    """All five notebooks (executed by the tests above) take well under three minutes."""
-    missing = [n for n in ("tour.ipynb", "basics.ipynb", "communicating.ipynb", "parallel.ipynb", "gotchas.ipynb")
+    """All six notebooks (executed by the tests above) take well under three minutes."""
+    missing = [n for n in ("tour.ipynb", "basics.ipynb", "communicating.ipynb", "parallel.ipynb", "gotchas.ipynb",
+                           "cluster.ipynb")
                if n not in _runs]
     if missing:
         pytest.skip(f"not executed in this session: {', '.join(missing)}")
