@@ -32,6 +32,7 @@ def interrupted(kernel, code, seen=None):
         time.sleep(1.5)
     else:
         kernel.wait_for(msg_id, lambda m: m["msg_type"] == "stream" and seen in m["content"]["text"])
+        time.sleep(0.3)  # the print that said so may still be flushing: let the cell go on
     kernel.km.interrupt_kernel()
     return kernel.collect(msg_id)
 
