@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(interp_kernel.__file__).parent
 #: unit -> rank, low to high. A unit is a module or subpackage right under
 #: interp_kernel ("" is the package's own __init__).
 RANKS = {
-    "errors": 0, "_version": 0, "_protocol": 0, "_queue": 0, "_core": 0,  # base
+    "errors": 0, "_version": 0, "_protocol": 0, "_queue": 0, "_core": 0, "_marshalling": 0,  # base
     "compat": 1,
     "agent": 2, "runtime": 2,
     "views": 3,
