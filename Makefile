@@ -23,12 +23,12 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard core/*.c core/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
 	    && $(PYTHON) -m pip --python $(PY) install -q pip; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,browser]'
+	$(PY) -m pip install -q -e '.[test,browser,cluster]'
 	$(PY) -m interp_kernel install --sys-prefix
 	touch $@
 
 core: setup
-	$(PY) -m pip install -q -e '.[test,browser]'
+	$(PY) -m pip install -q -e '.[test,browser,cluster]'
 
 # The browser test drives the system Chromium (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium

@@ -1,5 +1,5 @@
 """The benchmark suite: interp_kernel side by side with a plain cell, ipyparallel,
-multiprocessing and threads (issue P1-P8, P11). Not a test: nothing here fails on a missed
+multiprocessing and threads (issue P1-P11). Not a test: nothing here fails on a missed
 target; the report says it was missed and by how much.
 
     python benchmarks/run.py            # full run (what `make bench` does), ~2-4 minutes
@@ -45,6 +45,8 @@ FAMILIES = [
     ("P5", "p5_output"),
     ("P6", "p6_memory"),
     ("P8", "p8_interrupt"),
+    ("P9", "p9_executor"),
+    ("P10", "p10_cluster"),
     ("P11", "p11_scaling"),
 ]
 
@@ -115,7 +117,7 @@ def main():
             try:
                 ctx.cluster = bench_kernels.Cluster()
                 log(f"  ipyparallel cluster on 127.0.0.1: controller + 1 engine in {ctx.cluster.first_start:.1f} s")
-                if any(k in ("P2", "P3", "P6") for k, _ in chosen):
+                if any(k in ("P2", "P3", "P6", "P9") for k, _ in chosen):
                     log(f"  second engine in {ctx.cluster.add_engine():.1f} s")
                 ctx.interp.execute(ctx.cluster.kernel_setup_code(), check=True)
                 meta["ipyparallel_engines"] = len(ctx.cluster.client.ids)

@@ -7,7 +7,7 @@ it is also imported inside every subinterpreter (by the agent).
 
 from interp_kernel._version import __version__ as __version__
 
-__all__ = ["Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["InterpreterExecutor", "Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def __getattr__(name):
@@ -19,6 +19,10 @@ def __getattr__(name):
         from interp_kernel.runtime.session import Session
 
         return Session
+    if name == "InterpreterExecutor":
+        from interp_kernel.runtime.executor import InterpreterExecutor
+
+        return InterpreterExecutor
     raise AttributeError(f"module 'interp_kernel' has no attribute {name!r}")
 
 

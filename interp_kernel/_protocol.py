@@ -13,6 +13,12 @@ commands (main -> agent), one job at a time, in order:
 * ``(PULL, job, names)``: encode the variables ``names`` (a list) as payloads.
 * ``(CALL, job, helper, args)``: run the introspection helper ``helper`` (one of
   ``HELPERS``) with the list ``args``.
+* ``(APPLY, job, payload)``: call a function; ``payload`` (a payload kind below)
+  holds the pickled ``(func, args, kwargs)``. ``DONE`` answers ``OK`` with
+  ``(RETURNED, payload)`` (the pickled return value) or ``(RAISED, payload,
+  traceback text)`` (the pickled exception, or None when it cannot be pickled, and
+  the interpreter's traceback); ``ERROR`` when the call could not be decoded,
+  ``INTERRUPTED`` on an interrupt.
 * ``(STOP,)``: leave the loop; the agent's ``exec`` returns.
 
 events (agent -> main):
@@ -46,6 +52,7 @@ RUN = "run"
 PUSH = "push"
 PULL = "pull"
 CALL = "call"
+APPLY = "apply"
 STOP = "stop"
 
 # -- events (agent -> main) ---------------------------------------------------------
@@ -60,6 +67,10 @@ DONE = "done"
 OK = "ok"
 ERROR = "error"
 INTERRUPTED = "interrupted"
+
+# -- outcomes of APPLY (first item of its OK payload) --------------------------------------
+RETURNED = "returned"
+RAISED = "raised"
 
 # -- introspection helpers (the helper of CALL) -----------------------------------------
 COMPLETE = "complete"  # args (code, cursor_pos) -> (matches, start, end)

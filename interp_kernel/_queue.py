@@ -64,10 +64,10 @@ class NamedQueue:
         with ``block=False``), ``TypeError`` when ``obj`` cannot be pickled,
         KeyboardInterrupt when the cell is interrupted while waiting.
         """
-        import pickle
+        from interp_kernel import _pickling
 
         try:
-            data = pickle.dumps(obj, protocol=5)
+            data = _pickling.dumps(obj)
         except Exception as exc:
             raise TypeError(
                 f"cannot put a {type(obj).__qualname__} object on queue {self.name!r}: it is not picklable ({exc})"
@@ -95,13 +95,13 @@ class NamedQueue:
             raise Empty(f"queue {self.name!r} is empty") from None
         except _core.ChannelError:
             raise ValueError(f"queue {self.name!r} is closed") from None
-        import pickle
+        from interp_kernel import _pickling
 
         try:
-            return pickle.loads(data)
+            return _pickling.loads(data)
         except Exception as exc:  # the object is gone from the queue either way: say why
             exc.add_note(f"(could not unpickle an object taken from queue {self.name!r}: its class must be "
-                         f"importable here; classes defined in an interpreter's __main__ exist only there)")
+                         f"importable here)")
             raise
 
     def put_nowait(self, obj):

@@ -30,7 +30,7 @@ import marshal
 import sys
 
 from interp_kernel import _core
-from interp_kernel._protocol import CALL, DONE, ERROR, PULL, PUSH, READY, RUN, STOP
+from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PULL, PUSH, READY, RUN, STOP
 from interp_kernel.agent import cells, frontend
 
 
@@ -41,7 +41,10 @@ class _Agent:
         self.commands = commands
         self.events = events
         self.replies = replies
-        self.job = None  # id of the job being run, or the last one (for late thread output)
+        self.job = None  # id of the job being run, or the last one
+        self.cell_job = None  # id of the last cell run: output of threads of unknown origin goes there
+        self.thread_id = _thread.get_ident()
+        self.thread_jobs = {}  # thread id -> id of the job whose code started that thread
         self.send_lock = _thread.allocate_lock()
         self.input_requests = 0
 
@@ -51,9 +54,42 @@ class _Agent:
         with self.send_lock:
             _core.channel_send(self.events, data)
 
+    def output_job(self):
+        """The job that output written now by the calling thread belongs to: the running
+        job on the agent's thread; on another thread the job (cell) that started it."""
+        ident = _thread.get_ident()
+        if ident == self.thread_id:
+            return self.job
+        return self.thread_jobs.get(ident, self.cell_job)
+
+    def track_threads(self):
+        """Make every thread started from now on remember the job that started it (see
+        :meth:`output_job`), by wrapping ``_thread``'s starters, which ``threading``
+        takes at its import."""
+        for name in ("start_joinable_thread", "start_new_thread"):
+            setattr(_thread, name, self._tracking(getattr(_thread, name)))
+
+    def _tracking(self, start):
+        def start_thread(function, *args, **kwargs):
+            job = self.output_job()
+            jobs = self.thread_jobs
+
+            def run(*run_args, **run_kwargs):
+                ident = _thread.get_ident()
+                jobs[ident] = job
+                try:
+                    return function(*run_args, **run_kwargs)
+                finally:
+                    jobs.pop(ident, None)
+
+            return start(run, *args, **kwargs)
+
+        start_thread.__doc__ = start.__doc__
+        return start_thread
+
     def serve(self):
         """Handle commands until ``STOP`` arrives or the command channel closes."""
-        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: _pull, CALL: _call}
+        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: _pull, CALL: _call, APPLY: _apply}
         while True:
             try:
                 message = marshal.loads(_core.channel_recv(self.commands))
@@ -66,6 +102,8 @@ class _Agent:
                 return
             job = message[1]
             self.job = job
+            if kind == RUN:
+                self.cell_job = job
             try:
                 status, payload = handlers[kind](*message[2:])
             except BaseException as exc:  # a bug of ours: report it, keep serving
@@ -92,6 +130,12 @@ def _call(helper, args):
     from interp_kernel.agent.introspect import call
 
     return call(helper, args)
+
+
+def _apply(payload):
+    from interp_kernel.agent.apply import apply
+
+    return apply(payload)
 
 
 def _make_sleep(channel):
@@ -129,8 +173,10 @@ def serve(commands, events, replies, sleeper):
     # An interrupt has to take this interpreter's GIL from the running cell, which lets
     # go of it once per switch interval (per interpreter, 5 ms by default).
     sys.setswitchinterval(0.001)
-    sys.stdout = frontend.StreamWriter(agent, "stdout")
-    sys.stderr = frontend.StreamWriter(agent, "stderr")
+    outbox = frontend.Outbox(agent)
+    sys.stdout = frontend.StreamWriter(outbox, "stdout")
+    sys.stderr = frontend.StreamWriter(outbox, "stderr")
+    agent.track_threads()
     builtins.display, builtins.update_display, builtins.clear_output = frontend.make_display(agent)
     builtins.input, getpass = frontend.make_input(agent)
     sys.meta_path.insert(0, frontend.GetpassFinder(getpass))
@@ -142,3 +188,4 @@ def serve(commands, events, replies, sleeper):
         agent.serve()
     finally:
         frontend.flush_streams()
+        outbox.stop()

@@ -30,16 +30,15 @@ def run_cell(code, filename):
         return ERROR, error_payload(exc, None, code)
     namespace = sys.modules["__main__"].__dict__
     try:
-        value = _core.call_interruptible(_run_compiled, compiled, last, namespace)
+        value, bundle = _core.call_interruptible(_run_compiled, compiled, last, namespace)
     except BaseException as exc:
         from interp_kernel.agent.tracebacks import error_payload
 
         status = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else ERROR
         return status, error_payload(exc, filename, code)
-    if value is None:
-        return OK, None
-    namespace["_"] = value
-    return OK, mime_bundle(value)
+    if value is not None:
+        namespace["_"] = value
+    return OK, bundle
 
 
 def register_sources():
@@ -64,7 +63,10 @@ def _compile_cell(code, filename):
 
 
 def _run_compiled(compiled, last, namespace):
+    """Run the cell; returns the trailing expression's value and its MIME bundle, made
+    here so that an interrupt stops a ``__repr__`` as it stops the cell's code."""
     exec(compiled, namespace)
-    if last is not None:
-        return eval(last, namespace)
-    return None
+    if last is None:
+        return None, None
+    value = eval(last, namespace)
+    return value, None if value is None else mime_bundle(value)

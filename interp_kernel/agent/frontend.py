@@ -16,26 +16,103 @@ import sys
 from interp_kernel import _core
 from interp_kernel._protocol import CLEAR, DISPLAY, INPUT, OUT
 
+_START_THREAD = _thread.start_joinable_thread  # the original, before the agent wraps it
+
 
 # -- sys.stdout and sys.stderr ----------------------------------------------------------
 
 
-class StreamWriter(io.TextIOBase):
-    """A ``sys.stdout``/``sys.stderr`` that sends text to the main side.
+class Outbox:
+    """The text written to ``sys.stdout`` and ``sys.stderr``, on its way to the main side.
 
-    Text is sent at each newline, on flush, and when 8 KiB gather without one; writes
-    from any thread of the interpreter are serialized by a lock. Never blocks unless
-    the event channel is full.
+    Both streams share it, so text goes out in the order written: a write to the other
+    stream, or from a thread that belongs to another job, sends what is pending first.
+    Text is sent at each newline, when 8 KiB gather without one, on flush, and — like
+    ipykernel's OutStream — at most ``DELAY`` seconds after a partial line was written
+    (a one-shot timer thread, armed by the first partial write; :meth:`stop` ends it).
+    Never blocks unless the event channel is full.
     """
 
     LIMIT = 8192
+    DELAY = 0.2
 
-    def __init__(self, agent, name):
+    def __init__(self, agent):
         self.agent = agent
-        self.name = name
+        self.lock = _thread.allocate_lock()
         self.pending = []
         self.size = 0
-        self.lock = _thread.allocate_lock()
+        self.stream = None
+        self.job = None
+        self.timer = None  # the handle of the armed timer thread, or None
+        self.wake = _thread.allocate_lock()  # held while a timer waits; released to end it early
+        self.stopped = False
+
+    def write(self, stream, text):
+        job = self.agent.output_job()
+        with self.lock:
+            if self.pending and (stream != self.stream or job != self.job):
+                self.send()
+            self.stream = stream
+            self.job = job
+            self.pending.append(text)
+            self.size += len(text)
+            if "\n" in text or self.size >= self.LIMIT:
+                self.send()
+            elif self.timer is None and not self.stopped:
+                self._arm()
+
+    def flush(self):
+        with self.lock:
+            self.send()
+
+    def send(self):
+        """Send what is pending (caller holds the lock)."""
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending.clear()
+            self.size = 0
+            self.agent.send(OUT, self.job, self.stream, text)
+
+    def _arm(self):
+        self.wake.acquire(False)
+        try:
+            self.timer = _START_THREAD(self._on_timer, daemon=False)
+        except RuntimeError:  # no new threads now (the interpreter is finalizing)
+            self.wake.release()
+
+    def _on_timer(self):
+        self.wake.acquire(True, self.DELAY)  # times out, unless stop() releases it
+        with self.lock:
+            self.timer = None
+            if self.wake.locked():
+                self.wake.release()
+            try:
+                self.send()
+            except Exception:  # the session is closing: nothing to send to
+                self.pending.clear()
+                self.size = 0
+
+    def stop(self):
+        """Send what is pending and end the timer thread (before the agent returns:
+        an interpreter is destroyed only once its other threads are gone)."""
+        with self.lock:
+            self.stopped = True
+            timer = self.timer
+            if self.wake.locked():
+                self.wake.release()
+        if timer is not None:
+            timer.join()
+        self.flush()
+
+
+class StreamWriter(io.TextIOBase):
+    """A ``sys.stdout``/``sys.stderr`` that sends text to the main side through the
+    interpreter's :class:`Outbox` (shared by both). Never blocks unless the event
+    channel is full."""
+
+    def __init__(self, outbox, name):
+        self.outbox = outbox
+        self.name = name
 
     @property
     def encoding(self):
@@ -50,23 +127,11 @@ class StreamWriter(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        with self.lock:
-            self.pending.append(text)
-            self.size += len(text)
-            if "\n" in text or self.size >= self.LIMIT:
-                self._send()
+        self.outbox.write(self.name, text)
         return len(text)
 
     def flush(self):
-        with self.lock:
-            self._send()
-
-    def _send(self):
-        if self.pending:
-            text = "".join(self.pending)
-            self.pending.clear()
-            self.size = 0
-            self.agent.send(OUT, self.agent.job, self.name, text)
+        self.outbox.flush()
 
 
 def flush_streams():

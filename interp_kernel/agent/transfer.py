@@ -8,16 +8,24 @@ and plain builtin data crosses as marshal (:mod:`interp_kernel._marshalling`).
 
 import sys
 
+from interp_kernel import _core
 from interp_kernel._marshalling import marshalled, unmarshalled
 from interp_kernel._protocol import (
-    ERROR, MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED,
+    ERROR, INTERRUPTED, MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED,
 )
 from interp_kernel.agent.tracebacks import plain_error
 
 
 def push(values):
-    """Bind values (name -> payload) in ``__main__``; all are decoded before any is bound."""
-    decoded = {name: _decode(payload) for name, payload in values.items()}
+    """Bind values (name -> payload) in ``__main__``; all are decoded before any is bound.
+
+    Decoding (unpickling: user code may run) can be interrupted: then ``INTERRUPTED``,
+    and nothing is bound.
+    """
+    try:
+        decoded = _core.call_interruptible(lambda: {name: decode(payload) for name, payload in values.items()})
+    except KeyboardInterrupt:
+        return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were unpickled")
     sys.modules["__main__"].__dict__.update(decoded)
     return OK, None
 
@@ -27,22 +35,29 @@ def pull(names):
 
     Plain builtin data goes as marshal, the rest as a pickle. A missing name is a
     NameError, a value that cannot be pickled a NotShareableError (both as ``ERROR``
-    payloads).
+    payloads); pickling (user code may run) can be interrupted: then ``INTERRUPTED``.
     """
     namespace = sys.modules["__main__"].__dict__
     missing = [name for name in names if name not in namespace]
     if missing:
         return ERROR, plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
+    try:
+        return _core.call_interruptible(_encode, namespace, names)
+    except KeyboardInterrupt:
+        return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were pickled")
+
+
+def _encode(namespace, names):
     encoded = {}
     for name in names:
         plain = marshalled(namespace[name])
         if plain is not None:
             encoded[name] = (MARSHALLED, plain)
             continue
-        import pickle
+        from interp_kernel import _pickling  # here: plain data never loads pickle
 
         try:
-            encoded[name] = (PICKLED, pickle.dumps(namespace[name], protocol=5))
+            encoded[name] = (PICKLED, _pickling.dumps(namespace[name]))
         except Exception as exc:
             kind = type(namespace[name]).__qualname__
             return ERROR, plain_error(
@@ -52,14 +67,15 @@ def pull(names):
     return OK, encoded
 
 
-def _decode(payload):
+def decode(payload):
+    """The value a ``(payload kind, data)`` pair carries."""
     kind, data = payload
     if kind == MARSHALLED:
         return unmarshalled(data)
     if kind == PICKLED:
-        import pickle
+        from interp_kernel import _pickling
 
-        return pickle.loads(data)
+        return _pickling.loads(data)
     if kind == NAMED_QUEUE:
         from interp_kernel._queue import NamedQueue
 
@@ -72,7 +88,7 @@ def _decode(payload):
             return value
         if kind == MARSHALLED_CARRIED:
             return unmarshalled(value)
-        import pickle
+        from interp_kernel import _pickling
 
-        return pickle.loads(value)
+        return _pickling.loads(value)
     raise ValueError(f"unknown payload kind {kind!r}")

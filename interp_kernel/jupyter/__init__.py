@@ -6,8 +6,9 @@ and registers ``cell_magic`` (``%%interp``) and ``line_magic`` (``%interp``, par
 ``rendering`` shows errors and results, ``background`` and ``bgstatus`` carry ``--bg``
 cells, ``sigint`` keeps Ctrl-C around a cell's start, ``shell`` runs ``!cmd``, aliases
 and ``%pip`` without forking Python, ``timeline_cells`` records main's own cells for the
-timeline, ``cells`` is the one ``%%interp`` recogniser; ``kernel`` is the InterpKernel,
+timeline, ``cells`` is the one ``%%interp`` recogniser, ``main_hints`` adds the
+interpreters' hints to main's ImportErrors; ``kernel`` is the InterpKernel,
 ``install`` its kernelspec, ``demo`` a headless notebook run. May import the runtime,
-views, compat and the base modules; nothing else of ours imports this package (but the
+views, compat, the base modules and ``agent.hints`` (pure functions); nothing else of ours imports this package (but the
 public ``interp_kernel.load_ipython_extension``).
 """

@@ -154,7 +154,12 @@ class InterpCellMagics(Magics):
             self._left_running(names, jobs, target)
         router.flush()
         results = {name: job.result for name, job in jobs.items()}
-        error, value = self.context.conclude(names, results, outputs)
+        gate.pending = False
+        gate.open = bool(outputs)  # an interrupt stops --out's pulls (a slow __reduce__)
+        try:
+            error, value = self.context.conclude(names, results, outputs)
+        finally:
+            gate.open = False
         if error is not None:
             if value is not None and len(names) > 1:
                 from IPython.display import display

@@ -80,6 +80,8 @@ class InterpContext:
             session.push(**values)
         except InterpError as exc:
             raise from_interp_error(exc) from None
+        except KeyboardInterrupt as exc:
+            raise one_line_error("KeyboardInterrupt", str(exc) or "push interrupted") from None
 
     def pull(self, session, names):
         """A dict name -> value of the interpreter's variables; one-line errors."""
@@ -89,6 +91,8 @@ class InterpContext:
             raise one_line_error("NameError", f"[{session.name}] {exc}") from None
         except InterpError as exc:
             raise from_interp_error(exc) from None
+        except KeyboardInterrupt as exc:
+            raise one_line_error("KeyboardInterrupt", str(exc) or "pull interrupted: nothing was bound") from None
         return values if len(names) > 1 else {names[0]: values}
 
     def conclude(self, names, results, outputs):

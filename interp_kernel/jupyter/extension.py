@@ -9,13 +9,17 @@ shuts the interpreters down and removes all of it. The kernel
 through :func:`context_for`.
 """
 
+import functools
+
 from interp_kernel.jupyter.cell_magic import InterpCellMagics
 from interp_kernel.jupyter.cells import CELL_MAGIC
 from interp_kernel.jupyter.context import InterpContext
 from interp_kernel.jupyter.line_magic import InterpLineMagics
 from interp_kernel.jupyter.line_parser import SUBCOMMANDS
 from interp_kernel.jupyter import shell as shell_escapes
+from interp_kernel.jupyter import main_hints
 from interp_kernel.jupyter.rendering import log
+from interp_kernel.jupyter.routing import Labeller
 from interp_kernel.runtime import lifecycle
 
 _CONTEXT_ATTR = "_interp_context"
@@ -43,8 +47,12 @@ def load_ipython_extension(ip):
         setattr(ip, _CONTEXT_ATTR, context)
         lifecycle.at_exit(context.shutdown, SHUTDOWN_TIMEOUT)
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
+    from interp_kernel.runtime.executor import set_default_manager
+
+    set_default_manager(context.manager, functools.partial(_task_output, context))  # workers in %interp list
     shell_escapes.install(ip)  # !cmd, aliases, %pip without forking Python (gh-139759)
     context.cell_start_guard.attach(ip)  # an interrupt landing in IPython's callbacks stops the cell
+    main_hints.install(ip)  # legacy: numpy imported first in an interpreter fails in main
     try:
         from interp_kernel.jupyter.timeline_cells import attach
 
@@ -57,12 +65,22 @@ def load_ipython_extension(ip):
         pass
 
 
+def _task_output(context):
+    """Where an InterpreterExecutor task submitted now prints: this cell, ``[worker] ``-labelled."""
+    router = context.router
+    target = router.target()
+    return lambda worker: Labeller(router, target, worker)
+
+
 def unload_ipython_extension(ip):
     """Shut the interpreters down and remove the magics."""
     context = context_for(ip)
     if context is None:
         return
     context.shutdown(SHUTDOWN_TIMEOUT)
+    from interp_kernel.runtime.executor import set_default_manager
+
+    set_default_manager(None)
     shell_escapes.uninstall(ip)
     context.cell_start_guard.detach(ip)
     try:

@@ -14,8 +14,10 @@ subinterpreters crashes).
 from ipykernel.ipkernel import IPythonKernel
 
 from interp_kernel._version import __version__
+from interp_kernel.jupyter import crash_note
 from interp_kernel.jupyter.cells import split_interp_cell
 from interp_kernel.jupyter.extension import context_for, load_ipython_extension
+from interp_kernel.jupyter.rendering import log
 from interp_kernel.runtime import lifecycle
 from interp_kernel.runtime.lifecycle import leave_if_stuck
 
@@ -52,6 +54,7 @@ class InterpKernel(IPythonKernel):
         super().__init__(**kwargs)
         prefer_forkserver()
         load_ipython_extension(self.shell)
+        crash_note.install(self.shell, getattr(self.parent, "connection_file", None), log)
         self._stuck = []
         lifecycle.at_exit(self._exit_if_stuck)
 

@@ -120,7 +120,11 @@ class InterpLineMagics(Magics):
         except KeyboardInterrupt:
             cell.interrupt()
             if not cell.join(INTERRUPT_GRACE):
-                raise
+                raise one_line_error(
+                    "KeyboardInterrupt",
+                    f"background job {cell.handle!r} did not stop within {INTERRUPT_GRACE:g} s (blocked in a C "
+                    f"call such as a lock?); it goes on: %interp wait {args.name} again, or %interp reset",
+                ) from None
         else:
             if not finished:
                 left = "" if deadline is None else f" after {args.timeout:g} s"

@@ -30,6 +30,16 @@ class CellTarget:
         self.cancelled = threading.Event()  # set when an interrupt cancels pending input
 
 
+def _iopub_thread(kernel):
+    """The kernel's IOPub thread, or None outside a kernel. An ipyparallel engine
+    leaves ``kernel.iopub_thread`` None: its IOPub thread is the one its OutStreams use."""
+    if kernel is None or not hasattr(kernel, "iopub_thread"):
+        return None
+    if kernel.iopub_thread is not None:
+        return kernel.iopub_thread
+    return getattr(sys.__dict__.get("stdout"), "pub_thread", None)
+
+
 class Router:
     """Publishes interpreters' output into the cell that started them.
 
@@ -53,10 +63,11 @@ class Router:
         kernel = getattr(shell, "kernel", None)
         pub = getattr(shell, "display_pub", None)
         self._streams = None  # name -> ipykernel OutStream, in a kernel
-        if kernel is not None and hasattr(kernel, "iopub_thread") and hasattr(pub, "set_thread_parent"):
+        pub_thread = _iopub_thread(kernel)
+        if pub_thread is not None and hasattr(pub, "set_thread_parent"):
             from ipykernel.iostream import OutStream
 
-            self._streams = {name: OutStream(kernel.session, kernel.iopub_thread, name, watchfd=False)
+            self._streams = {name: OutStream(kernel.session, pub_thread, name, watchfd=False)
                              for name in ("stdout", "stderr")}
         else:
             kernel = None

@@ -4,9 +4,7 @@ The main side's half of the payload kinds of :mod:`interp_kernel._protocol`; the
 agent's half is :mod:`interp_kernel.agent.transfer`.
 """
 
-import pickle
-
-from interp_kernel import compat
+from interp_kernel import _pickling, compat
 from interp_kernel._marshalling import marshalled, unmarshalled
 from interp_kernel._protocol import (
     MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED,
@@ -39,7 +37,7 @@ def encode_value(name, value, carriers):
     if plain is not None:
         return plain
     try:
-        pickled = pickle.dumps(value, protocol=5)
+        pickled = _pickling.dumps(value)
     except Exception as exc:
         raise NotTransferableError(
             f"cannot send {name!r} to an interpreter: a {type(value).__qualname__} object is neither "
@@ -68,10 +66,10 @@ def decode_pulled(name, payload):
     if payload[0] == MARSHALLED:
         return unmarshalled(payload[1])
     try:
-        return pickle.loads(payload[1])
+        return _pickling.loads(payload[1])
     except Exception as exc:
-        why = ("; classes defined in the interpreter's __main__ do not exist here"
-               if isinstance(exc, AttributeError) else "")
+        why = ("; it refers by name to a class or function the main interpreter cannot import"
+               if isinstance(exc, (AttributeError, ImportError)) else "")
         raise NotTransferableError(
             f"cannot pull {name!r} into the main interpreter: unpickling failed ({exc}){why}"
         ) from None

@@ -16,15 +16,15 @@ import _interpreters
 
 from interp_kernel import _core
 from interp_kernel._protocol import (
-    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PULL, PUSH, READY, RUN, STOP,
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, READY, RUN, STOP,
 )
-from interp_kernel.errors import NotTransferableError, SessionBusyError, SessionClosedError
+from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
-from interp_kernel.runtime.encoding import decode_pulled, encode_value
 from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
-from interp_kernel.runtime.names import check_interpreter_name, check_python_name
+from interp_kernel.runtime.names import check_interpreter_name
 
 CONFIGS = ("isolated", "legacy")
+_ENDED_CELLS_KEPT = 64  # threads started by older cells write into the latest cell
 
 _BOOTSTRAP = """\
 import sys
@@ -54,7 +54,8 @@ class Session:
         self.current = None  # the job the agent is running now
         self._jobs = {}  # id -> Job not yet finished
         self._queued = {}  # id -> command of a job not started yet
-        self._last_job = None  # where late output (from user threads) goes
+        self._ended_cells = {}  # id -> Job of the latest cells that ended: their threads' late output goes there
+        self._last_cell = None  # where late output of unknown origin goes
         self._lock = threading.Lock()
         self._closed = False
         self._ready = threading.Event()
@@ -110,7 +111,7 @@ class Session:
         job = Job(self, RUN, label=label or first_line(code), on_output=on_output,
                   on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
-        self._send(job, (RUN, job.id, code, filename))
+        self.enqueue(job, (RUN, job.id, code, filename))
         return job
 
     def run(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
@@ -132,44 +133,47 @@ class Session:
     def push(self, values=None, /, **kwargs):
         """Bind values in the interpreter's ``__main__``.
 
-        Values are pickled, except a memoryview (shared: no copy) and a large bytes or
-        str (natively shareable: one copy); large ones travel beside the command. Every
-        value is encoded before any is sent: when one cannot cross, raises
-        NotTransferableError naming it and its type, and nothing is bound. Blocks until
-        the interpreter has them (after any queued work).
+        Plain builtin data crosses marshalled or pickled, a memoryview shared (no copy),
+        a large bytes or str natively (one copy), functions and classes of ``__main__``
+        by value. Every value is encoded before any is sent: when one cannot cross,
+        raises NotTransferableError naming it and its type, and nothing is bound. Blocks
+        until the interpreter has them (after any queued work); a KeyboardInterrupt
+        meanwhile stops the push and is raised saying what was bound.
         """
-        values = dict(values or {}, **kwargs)
-        for name in values:
-            check_python_name(name)
-        carriers = []  # queues holding shared objects until the agent has taken them
-        encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
-        job = Job(self, PUSH, label="push " + ", ".join(values))
-        self._send(job, (PUSH, job.id, encoded))
-        result = job.wait()
-        del carriers
-        if not result.ok:
-            raise NotTransferableError(f"could not push into {self.name!r}: {result.error}")
+        from interp_kernel.runtime.transfers import push
+
+        push(self, dict(values or {}, **kwargs))
 
     def pull(self, *names):
         """Copy variables out of the interpreter's ``__main__``.
 
         One name returns its value; several return a dict name -> value. Raises
         NameError for an undefined name, NotTransferableError when a value cannot be
-        pickled or unpickled here. Blocks until any queued work is done.
+        pickled or unpickled here. Blocks until any queued work is done; a
+        KeyboardInterrupt meanwhile stops the pull (nothing is returned).
         """
-        if not names:
-            raise TypeError("pull() needs at least one variable name")
-        for name in names:
-            check_python_name(name)
-        job = Job(self, PULL, label="pull " + ", ".join(names))
-        self._send(job, (PULL, job.id, list(names)))
-        result = job.wait()
-        if not result.ok:
-            if result.error.ename == "NameError":
-                raise NameError(result.error.evalue)
-            raise NotTransferableError(result.error.evalue)
-        values = {name: decode_pulled(name, result.data[name]) for name in names}
-        return values[names[0]] if len(names) == 1 else values
+        from interp_kernel.runtime.transfers import pull
+
+        return pull(self, names)
+
+    def call(self, func, /, *args, **kwargs):
+        """Run ``func(*args, **kwargs)`` on the agent thread (after queued work); return its value.
+
+        Functions, lambdas, closures and classes of ``__main__`` cross by value. The
+        function's exception is raised here with the interpreter's traceback as a note;
+        raises NotTransferableError when the call or its value cannot cross.
+        """
+        from interp_kernel.runtime.calls import call
+
+        return call(self, func, args, kwargs)
+
+    def drop_queued(self, job):
+        """Forget a job that has not started; True if it had not (then it never runs)."""
+        with self._lock:
+            if self._queued.pop(job.id, None) is None:
+                return False
+            self._jobs.pop(job.id, None)
+        return True
 
     def call_helper(self, helper, *args, timeout=5.0):
         """Run an agent introspection helper (one of ``_protocol.HELPERS``).
@@ -180,7 +184,7 @@ class Session:
         if self.current is not None:
             raise SessionBusyError(f"interpreter {self.name!r} is busy")
         job = Job(self, CALL, label=helper)
-        self._send(job, (CALL, job.id, helper, list(args)))
+        self.enqueue(job, (CALL, job.id, helper, list(args)))
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"{helper} in {self.name!r} did not answer within {timeout} s")
@@ -308,7 +312,7 @@ class Session:
             self.agent_thread_id = rest[0]
             self._ready.set()
             return
-        job = self._jobs.get(job_id) or self._last_job
+        job = self._jobs.get(job_id) or self._ended_cells.get(job_id) or self._last_cell
         if kind == OUT:
             if job is not None and job.on_output is not None:
                 job.on_output(*rest)
@@ -342,7 +346,11 @@ class Session:
                 record.close(status, ended)
             self.cells_run += 1
             self.last_duration = result.duration
-        self._last_job = job
+        if job.kind == RUN:
+            self._last_cell = job
+            self._ended_cells[job.id] = job
+            if len(self._ended_cells) > _ENDED_CELLS_KEPT:
+                del self._ended_cells[next(iter(self._ended_cells))]
         self._start_next(finished=job)
         job.resolve(result)
         if job.kind == RUN:
@@ -350,8 +358,9 @@ class Session:
 
     # -- queueing --------------------------------------------------------------------------
 
-    def _send(self, job, message):
-        """Queue a job; the agent gets its command when the jobs before it are done."""
+    def enqueue(self, job, message):
+        """Queue a job (for this runtime layer: runs, transfers, calls); the agent gets
+        its command when the jobs before it are done. Raises SessionClosedError."""
         with self._lock:
             if self._closed:
                 raise SessionClosedError(f"interpreter {self.name!r} is closed")

@@ -545,8 +545,7 @@ def test_gotchas_legacy_one_importer(gotchas):
 def test_gotchas_unpicklable(gotchas):
     ename, tb = error(cell(gotchas, "unpicklable-lock"))
     assert ename == "NotTransferableError" and "'guard'" in tb
-    ename, tb = error(cell(gotchas, "unpicklable-class"))
-    assert ename == "NotTransferableError" and "classes defined in the interpreter's __main__" in tb
+    assert result(cell(gotchas, "by-value-class")) == "('Point', 7)"
     assert result(cell(gotchas, "plain-data")) == "{'x': 3, 'y': 4}"
     ename, tb = error(cell(gotchas, "unpicklable-queue"))
     assert ename == "TypeError" and "not picklable" in tb
@@ -681,3 +680,53 @@ def test_notebooks_time_budget():
         pytest.skip(f"not executed in this session: {', '.join(missing)}")
     total = sum(seconds for _, seconds in _runs.values())
     assert total < 150, {name: round(s, 1) for name, (_, s) in _runs.items()}
+
+
+# -- recipes ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recipes():
+    return executed("recipes.ipynb")
+
+
+RECIPE_WORKLOADS = ["parse_json", "scan_logs", "hash_compress", "simulate"]
+RECIPE_METHODS = ["serial", "threads", "asyncio", "processes", "interpreters", "executor"]
+
+
+def test_recipes_exercises(recipes):
+    check_exercises(recipes, 2)
+
+
+def test_recipes_every_way_computes_the_same(recipes):
+    text = stdout(cell(recipes, "measure"))
+    assert "every method computed the same results: True" in text, text
+    for name in RECIPE_WORKLOADS:
+        line = next(x for x in text.splitlines() if x.startswith(name))
+        assert all(re.search(rf"{m} [\d.]+ s \([\d.]+x\)", line) for m in RECIPE_METHODS), line
+
+
+def test_recipes_pipeline_totals_every_document(recipes):
+    text = stdout(cell(recipes, "pipeline"))
+    m = re.search(r"pipeline total (\d+), expected (\d+): True", text)
+    assert m and m.group(1) == m.group(2), text
+
+
+def test_recipes_tenants_keep_their_own_state(recipes):
+    text = stdout(cell(recipes, "isolation"))
+    assert "alpha -> (2, 'patched by alpha')" in text, text
+    assert "beta -> (1, 'patched by beta')" in text, text
+    assert "main's json.dumps untouched: True" in text, text
+
+
+def test_recipes_heartbeat_is_measured_both_ways(recipes):
+    text = stdout(cell(recipes, "heartbeat"))
+    assert re.search(r"work on the loop: \d+ ms", text), text
+    assert re.search(r"work in an interpreter: \d+ ms", text), text
+    assert "same result both ways: True" in text, text
+
+
+def test_recipes_table_names_a_winner_per_workload(recipes):
+    rows = stdout(cell(recipes, "table")).splitlines()[1:]
+    assert [r.split()[0] for r in rows] == RECIPE_WORKLOADS, rows
+    assert all(r.split()[-1].lower() in RECIPE_METHODS for r in rows), rows

@@ -17,18 +17,22 @@ PACKAGE = pathlib.Path(interp_kernel.__file__).parent
 #: unit -> rank, low to high. A unit is a module or subpackage right under
 #: interp_kernel ("" is the package's own __init__).
 RANKS = {
-    "errors": 0, "_version": 0, "_protocol": 0, "_queue": 0, "_core": 0, "_marshalling": 0,  # base
+    "errors": 0, "_version": 0, "_protocol": 0, "_queue": 0, "_pickling": 0, "_chunks": 0, "_core": 0,  # base
+    "_marshalling": 0,
     "compat": 1,
     "agent": 2, "runtime": 2,
     "views": 3,
     "jupyter": 4,
-    "": 5, "__main__": 5, "interpreters": 5,  # the public surface
+    "": 5, "__main__": 5, "interpreters": 5, "dask": 5,  # the public surface
 }
 BASE = {unit for unit, rank in RANKS.items() if rank == 0}
 #: What the agent (code running inside every interpreter) may import of ours.
 AGENT_MAY_IMPORT = BASE | {"compat", "agent"}
 #: Units that run inside subinterpreters: standard library only.
 INSIDE_INTERPRETERS = AGENT_MAY_IMPORT
+#: The one exception: _pickling imports cloudpickle (pure Python, a dependency) lazily,
+#: for values defined in a ``__main__``.
+THIRD_PARTY_INSIDE = {"_pickling": {"cloudpickle"}}
 
 
 def unit_of(module):
@@ -86,7 +90,8 @@ def violations(module, source, is_package=False):
         target_unit = unit_of(target)
         if target_unit is None:
             top = target.partition(".")[0]
-            if unit in INSIDE_INTERPRETERS and top not in sys.stdlib_module_names:
+            if (unit in INSIDE_INTERPRETERS and top not in sys.stdlib_module_names
+                    and top not in THIRD_PARTY_INSIDE.get(unit, ())):
                 problems.append(f"{where}, not in the standard library (this code runs inside interpreters)")
             continue
         if target_unit not in RANKS:

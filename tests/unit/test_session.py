@@ -233,8 +233,7 @@ def test_pull_errors(worker):
     worker.run("import threading\nlk = threading.Lock()\nclass Local: pass\nobj = Local()")
     with pytest.raises(NotTransferableError, match="lk"):
         worker.pull("lk")
-    with pytest.raises(NotTransferableError, match="obj"):
-        worker.pull("obj")
+    assert type(worker.pull("obj")).__name__ == "Local"  # classes of its __main__ cross by value
     with pytest.raises(BadNameError):
         worker.pull("not a name")
 
