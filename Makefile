@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.15 python3.14 python3.13 \
               && { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: setup test soak bench lab demo strip-notebooks clean core browser-deps conformance which-python
+.PHONY: setup test soak bench bench-one lab demo strip-notebooks clean core browser-deps conformance which-python
 
 setup: $(VENV)/.installed
 	@echo "Python: $$($(PY) -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') (venv $(VENV))"
@@ -57,13 +57,28 @@ soak: setup
 # Benchmarks (not tests): the `bench` extras (ipyparallel, psutil, pyinstrument) and the
 # venv's stock `python3` kernelspec, then the side-by-side suite (writes benchmarks/results/
 # and benchmarks/RESULTS.md), then the Manager basics and the core ping-pong figures.
-bench: setup
+# RESULTS.md puts the newest run of each Python minor side by side: after this venv's run,
+# each Python of BENCH_PYTHONS that exists (commands or paths; by default also the
+# interp-py31N caches; each minor once) runs the suite in its own venv .venv3N, as
+# `make PYTHON=... VENV=.venv314 setup` makes it. BENCH_PYTHONS= runs this venv's only.
+BENCH_PYTHONS ?= python3.13 python3.14 python3.15 $(wildcard $(HOME)/.cache/interp-py31[3-9]/venv/bin/python)
+bench: bench-one
+	@done=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	for p in $(BENCH_PYTHONS); do \
+	    p=$$(command -v $$p) || continue; \
+	    minor=$$($$p -c 'import sys, _interpreters; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue; \
+	    case " $$done " in *" $$minor "*) continue;; esac; done="$$done $$minor"; \
+	    $(MAKE) --no-print-directory PYTHON=$$p VENV=.venv$$(echo $$minor | tr -d .) bench-one || exit 1; \
+	done
+	$(PY) benchmarks/bench_report.py
+	$(PY) benchmarks/manager_basics.py
+	$(PY) benchmarks/core_pingpong.py
+
+bench-one: setup
 	@test $(VENV)/.bench-installed -nt pyproject.toml || { \
 	    $(PY) -m pip install -q -e '.[test,browser,bench]' \
 	    && $(PY) -m ipykernel install --sys-prefix >/dev/null && touch $(VENV)/.bench-installed; }
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
-	$(PY) benchmarks/manager_basics.py
-	$(PY) benchmarks/core_pingpong.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) \

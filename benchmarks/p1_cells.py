@@ -56,7 +56,7 @@ def run(ctx):
         fam.add("library: ipyparallel `view.execute('pass', block=True)`", api, scale=1e3, key="px_api")
 
     interp, plain = fam.row("interp")["median"], fam.row("plain")["median"]
-    fam.target("`%%interp` ≤ plain cell + 1 ms (median overhead)", interp - plain, "<=", 1.0, "ms")
+    fam.target("`%%interp` ≤ plain cell + 0.5 ms (median overhead)", interp - plain, "<=", 0.5, "ms")
     if cluster is not None:
         fam.target("`%%interp` ≥ 5× faster than `%%px`", fam.row("px")["median"] / interp, ">=", 5.0, "×")
     fam.headline(["interp"], ["plain", "stock", "px"],

@@ -5,7 +5,8 @@ interpreter has the value): `Session.push(buf=memoryview(bytearray(100 MB)))`
 (shared, no copy), `Session.push(data=bytes(100 MB))` (natively shareable: one copy,
 in a queue beside the command), `Session.push(array=bytearray(100 MB))` (pickled, the
 pickle in a queue beside the command), `Session.pull("L")` of `L = list(range(10**6))`
-(pickled both ways). The same with ipyparallel's
+(plain builtin data: marshal both ways; its throughput counts the pickle's size so
+that it compares with the pickle floor row). The same with ipyparallel's
 `DirectView.push/pull(block=True)` on one engine over loopback. Throughput is the
 payload's bytes (the pickle's size for the list) per second, MB = 10**6 bytes.
 """
@@ -72,7 +73,7 @@ def run(ctx):
     fam.add("push 100 MB memoryview (shared, zero-copy)", mv, ours=True, scale=1e3, key="mv")
     fam.add("push 100 MB bytes (natively shared, one copy)", by, ours=True, scale=1e3, key="bytes")
     fam.add("push 100 MB bytearray (pickled)", ba, ours=True, scale=1e3, key="bytearray")
-    fam.add(f"pull 10⁶-int list ({lmb:.1f} MB pickled)", pl, ours=True, scale=1e3, key="pull")
+    fam.add(f"pull 10⁶-int list ({lmb:.1f} MB as a pickle; crosses as marshal)", pl, ours=True, scale=1e3, key="pull")
     if ipp_mv:
         fam.add("ipyparallel push 100 MB memoryview", ipp_mv, scale=1e3, key="ipp_mv")
         fam.add("ipyparallel push 100 MB bytes", ipp_by, scale=1e3, key="ipp_bytes")
@@ -105,5 +106,7 @@ def run(ctx):
     fam.target("memoryview push of 100 MB ≤ 1 ms", fam.row("mv")["median"], "<=", 1.0, "ms")
     fam.target("bytes push (100 MB) ≥ 500 MB/s", fam.row("rate_bytes")["median"], ">=", 500, "MB/s")
     fam.target("pickled push (100 MB bytearray) ≥ 500 MB/s", fam.row("rate_bytearray")["median"], ">=", 500, "MB/s")
-    fam.target("pickled pull (10⁶-int list) ≥ 500 MB/s", fam.row("rate_pull")["median"], ">=", 500, "MB/s")
+    fam.target("list pull ≥ the pickle floor of this run", fam.row("rate_pull")["median"], ">=",
+               fam.row("rate_floor_list")["median"], "MB/s")
+    fam.target("list pull (10⁶-int list) ≥ 500 MB/s", fam.row("rate_pull")["median"], ">=", 500, "MB/s")
     return fam

@@ -82,5 +82,5 @@ def _run(ctx, fam, manager, rounds, slow_rounds):
                  {"named": "named queue", "polling": "polling `interpreters.Queue`", "pipe": "mp Pipe (fork)",
                   "thread": "thread SimpleQueue"})
     fam.plot(["named", "polling", "pipe", "thread"], 100.0, "target 100 µs")
-    fam.target("named-queue round trip ≤ 100 µs (median)", fam.row("named")["median"], "<=", 100.0, "µs")
+    fam.target("named-queue round trip ≤ 50 µs (median)", fam.row("named")["median"], "<=", 50.0, "µs")
     return fam

@@ -1,5 +1,5 @@
 """The benchmark suite: interp_kernel side by side with a plain cell, ipyparallel,
-multiprocessing and threads (issue P1-P9). Not a test: nothing here fails on a missed
+multiprocessing and threads (issue P1-P11). Not a test: nothing here fails on a missed
 target; the report says it was missed and by how much.
 
     python benchmarks/run.py            # full run (what `make bench` does), ~2-4 minutes
@@ -47,6 +47,7 @@ FAMILIES = [
     ("P8", "p8_interrupt"),
     ("P9", "p9_executor"),
     ("P10", "p10_cluster"),
+    ("P11", "p11_scaling"),
 ]
 
 
@@ -100,6 +101,8 @@ def main():
         log("  note: the machine is busy (1-minute load average >= 1): figures will be noisy")
 
     ctx = Context(args.quick)
+    ctx.out_dir = args.out_dir
+    ctx.python_tag = f"{meta['implementation']}-{meta['python']}"
     families, errors = [], {}
     from interp_kernel import Manager
 

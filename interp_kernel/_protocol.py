@@ -79,6 +79,8 @@ NAMES = "names"  # no args -> sorted public names of __main__
 HELPERS = (COMPLETE, INSPECT, NAMES)
 
 # -- payload kinds (values crossing with PUSH and PULL) ----------------------------------
+MARSHALLED = "marshal"  # data: a marshal string of plain builtin data (interp_kernel._marshalling)
+MARSHALLED_CARRIED = "marshal-carried"  # data: id of a cross-interpreter queue holding a large one
 PICKLED = "pickle"  # data: the pickle (protocol 5)
 PICKLED_CARRIED = "pickle-carried"  # data: id of a cross-interpreter queue holding a large pickle
 SHARED = "shared"  # data: id of a cross-interpreter queue holding a natively shareable object

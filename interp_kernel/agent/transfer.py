@@ -2,13 +2,17 @@
 ``PULL`` asks for (the main side's half is :mod:`interp_kernel.runtime.encoding`).
 
 Loaded on the first push or pull. ``pickle`` loads only when a payload needs it:
-every new interpreter of a manager with named queues gets a push of their handles.
+every new interpreter of a manager with named queues gets a push of their handles,
+and plain builtin data crosses as marshal (:mod:`interp_kernel._marshalling`).
 """
 
 import sys
 
-from interp_kernel import _core, _pickling
-from interp_kernel._protocol import ERROR, INTERRUPTED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED
+from interp_kernel import _core
+from interp_kernel._marshalling import marshalled, unmarshalled
+from interp_kernel._protocol import (
+    ERROR, INTERRUPTED, MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED,
+)
 from interp_kernel.agent.tracebacks import plain_error
 
 
@@ -29,9 +33,9 @@ def push(values):
 def pull(names):
     """Encode ``__main__`` variables for the main side; all or nothing.
 
-    A missing name is a NameError, a value that cannot be pickled a NotShareableError
-    (both as ``ERROR`` payloads); pickling (user code may run) can be interrupted:
-    then ``INTERRUPTED``.
+    Plain builtin data goes as marshal, the rest as a pickle. A missing name is a
+    NameError, a value that cannot be pickled a NotShareableError (both as ``ERROR``
+    payloads); pickling (user code may run) can be interrupted: then ``INTERRUPTED``.
     """
     namespace = sys.modules["__main__"].__dict__
     missing = [name for name in names if name not in namespace]
@@ -46,6 +50,12 @@ def pull(names):
 def _encode(namespace, names):
     encoded = {}
     for name in names:
+        plain = marshalled(namespace[name])
+        if plain is not None:
+            encoded[name] = (MARSHALLED, plain)
+            continue
+        from interp_kernel import _pickling  # here: plain data never loads pickle
+
         try:
             encoded[name] = (PICKLED, _pickling.dumps(namespace[name]))
         except Exception as exc:
@@ -60,17 +70,25 @@ def _encode(namespace, names):
 def decode(payload):
     """The value a ``(payload kind, data)`` pair carries."""
     kind, data = payload
+    if kind == MARSHALLED:
+        return unmarshalled(data)
     if kind == PICKLED:
+        from interp_kernel import _pickling
+
         return _pickling.loads(data)
     if kind == NAMED_QUEUE:
         from interp_kernel._queue import NamedQueue
 
         return NamedQueue(*data)
-    if kind == SHARED or kind == PICKLED_CARRIED:
+    if kind in (SHARED, PICKLED_CARRIED, MARSHALLED_CARRIED):
         from interp_kernel import compat
 
         value = compat.Queue(data).get(timeout=5)
         if kind == SHARED:
             return value
+        if kind == MARSHALLED_CARRIED:
+            return unmarshalled(value)
+        from interp_kernel import _pickling
+
         return _pickling.loads(value)
     raise ValueError(f"unknown payload kind {kind!r}")

@@ -5,7 +5,10 @@ agent's half is :mod:`interp_kernel.agent.transfer`.
 """
 
 from interp_kernel import _pickling, compat
-from interp_kernel._protocol import NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED
+from interp_kernel._marshalling import marshalled, unmarshalled
+from interp_kernel._protocol import (
+    MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED,
+)
 from interp_kernel._queue import NamedQueue
 from interp_kernel.errors import NotTransferableError
 
@@ -20,7 +23,8 @@ def encode_value(name, value, carriers):
 
     A memoryview crosses without a copy (the interpreter sees the same memory), a
     large bytes or str with one copy, a NamedQueue as its handle (no pickle module
-    needed there); anything else is pickled. Memoryviews, large bytes/str and large
+    needed there), plain builtin data as marshal (:func:`_encode_plain`); anything
+    else is pickled. Memoryviews, large bytes/str and large marshal strings or
     pickles travel in a cross-interpreter queue appended to ``carriers``: the caller
     keeps them until the agent has taken the values.
     """
@@ -29,6 +33,9 @@ def encode_value(name, value, carriers):
     if isinstance(value, memoryview) or (
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
         return (SHARED, _carry(value, carriers))
+    plain = _encode_plain(value, carriers)
+    if plain is not None:
+        return plain
     try:
         pickled = _pickling.dumps(value)
     except Exception as exc:
@@ -41,11 +48,23 @@ def encode_value(name, value, carriers):
     return (PICKLED, pickled)
 
 
+def _encode_plain(value, carriers):
+    """The marshal payload of plain builtin data, or None when ``value`` is not that."""
+    data = marshalled(value)
+    if data is None:
+        return None
+    if len(data) >= SHARE_NATIVELY_FROM:
+        return (MARSHALLED_CARRIED, _carry(data, carriers))
+    return (MARSHALLED, data)
+
+
 def decode_pulled(name, payload):
-    """The value of a pulled variable from its payload (a pickle).
+    """The value of a pulled variable from its payload (a marshal string or a pickle).
 
     Raises NotTransferableError when it cannot be unpickled here.
     """
+    if payload[0] == MARSHALLED:
+        return unmarshalled(payload[1])
     try:
         return _pickling.loads(payload[1])
     except Exception as exc:

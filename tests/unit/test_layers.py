@@ -18,6 +18,7 @@ PACKAGE = pathlib.Path(interp_kernel.__file__).parent
 #: interp_kernel ("" is the package's own __init__).
 RANKS = {
     "errors": 0, "_version": 0, "_protocol": 0, "_queue": 0, "_pickling": 0, "_chunks": 0, "_core": 0,  # base
+    "_marshalling": 0,
     "compat": 1,
     "agent": 2, "runtime": 2,
     "views": 3,

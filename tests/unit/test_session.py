@@ -198,7 +198,7 @@ def test_interrupted_input_shows_no_frames_of_ours(worker):
     assert worker.run("input()", on_input=lambda prompt, password: "fresh").value_repr == "'fresh'"
 
 
-def test_push_pull_of_a_dict_is_pickled(worker):
+def test_push_pull_of_a_dict_round_trips(worker):
     worker.push(config={"a": [1, 2], "b": {"c": None}})
     worker.run("config['a'].append(3)")
     assert worker.pull("config") == {"a": [1, 2, 3], "b": {"c": None}}
