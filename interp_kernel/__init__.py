@@ -7,7 +7,9 @@ it is also imported inside every subinterpreter (by the agent).
 
 from interp_kernel._version import __version__ as __version__
 
-__all__ = ["InterpreterExecutor", "Manager", "Session", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "InterpreterExecutor", "Manager", "Session", "progress", "load_ipython_extension", "unload_ipython_extension",
+]
 
 
 def __getattr__(name):
@@ -23,6 +25,10 @@ def __getattr__(name):
         from interp_kernel.runtime.executor import InterpreterExecutor
 
         return InterpreterExecutor
+    if name == "progress":
+        from interp_kernel.views.progress import progress
+
+        return progress
     raise AttributeError(f"module 'interp_kernel' has no attribute {name!r}")
 
 

@@ -57,6 +57,14 @@ class _TaskFuture(concurrent.futures.Future):
             raise
 
 
+def interrupt_owners(futures):
+    """Interrupt (:meth:`InterpreterExecutor.interrupt`) each executor that made one of
+    ``futures``; futures of other executors are left alone. Returns at once."""
+    owners = {id(f._executor): f._executor for f in futures if isinstance(f, _TaskFuture)}
+    for executor in owners.values():
+        executor.interrupt()
+
+
 class InterpreterExecutor(concurrent.futures.Executor):
     """Run callables in subinterpreters, ``max_workers`` at a time.
 

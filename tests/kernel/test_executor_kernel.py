@@ -103,3 +103,29 @@ def test_interrupt_during_a_map_cancels_pending_and_leaves_workers_usable(kernel
     ex = kernel.execute("[f.cancelled() for f in futures[2:]], interrupted.submit(work, 3).result(timeout=20)",
                         timeout=30)
     assert ex.ok and ex.text == "([True, True, True, True], 19)", ex.summary()
+
+
+def test_progress_is_a_live_widget_bar_in_the_notebook(kernel):
+    ex = kernel.execute(cell("""
+        import time
+        from interp_kernel import InterpreterExecutor, progress
+        def nap(x):
+            time.sleep(0.3)
+            return x
+        with InterpreterExecutor(2) as naps:
+            done = progress([naps.submit(nap, x) for x in range(6)], desc="naps")
+        done
+    """), timeout=60)
+    assert ex.ok, ex.summary()
+    assert ex.text == "[0, 1, 2, 3, 4, 5]"
+    opened = {m["content"]["comm_id"]: m["content"]["data"]["state"] for m in ex.of_type("comm_open")
+              if m["content"]["data"].get("state", {}).get("_model_name") in ("FloatProgressModel", "IntProgressModel")}
+    assert len(opened) == 1, ex.summary()
+    bar, state = next(iter(opened.items()))
+    assert state["max"] == 6
+    values = [(m["received"], m["content"]["data"]["state"]["value"]) for m in ex.of_type("comm_msg")
+              if m["content"]["comm_id"] == bar and "value" in m["content"]["data"].get("state", {})]
+    assert values and values[-1][1] == 6, values
+    # it moved while the cell ran: intermediate counts, spread over the run's ~0.9 s
+    assert len({v for _, v in values if 0 < v < 6}) >= 2, values
+    assert values[-1][0] - values[0][0] > 0.3, values
