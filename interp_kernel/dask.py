@@ -2,7 +2,7 @@
 
 ``client.map(in_interpreter(f), items)`` / ``client.submit(in_interpreter(f), x)`` run
 ``f`` in one interpreter per worker thread, created on that thread's first task and
-closed when the worker process exits. ``f`` travels by value (it may be defined in the
+closed when the worker process exits (or by :func:`close_interpreters`). ``f`` travels by value (it may be defined in the
 notebook), through :meth:`interp_kernel.Session.call`; ``distributed`` itself is never
 imported in the interpreter (it imports psutil, which refuses subinterpreters).
 
@@ -16,35 +16,52 @@ import functools
 import sys
 import threading
 
-__all__ = ["in_interpreter"]
+__all__ = ["close_interpreters", "in_interpreter"]
 
 _lock = threading.Lock()
 _manager = None
+_at_exit = None
 _local = threading.local()
 
 
 def _process_manager():
-    """This process's Manager for task interpreters, made once; shut down at exit."""
-    global _manager
+    """This process's Manager for task interpreters, made when first needed (again after
+    :func:`close_interpreters`); shut down at exit."""
+    global _manager, _at_exit
     with _lock:
         if _manager is None:
             from interp_kernel.runtime import lifecycle
             from interp_kernel.runtime.manager import Manager
 
             _manager = Manager()
-            lifecycle.at_exit(_manager.shutdown, 5.0)
+            if not _at_exit:
+                _at_exit = lifecycle.at_exit(close_interpreters)
         return _manager
 
 
 def _thread_session():
     """The interpreter session of the calling thread (created on first use; blocks
     while the interpreter starts, ~10-50 ms)."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        name = f"dask-{threading.get_ident()}"
-        session = _process_manager().session(name)
-        _local.session = session
-    return session
+    manager = _process_manager()
+    if getattr(_local, "manager", None) is not manager:
+        _local.session = manager.session(f"dask-{threading.get_ident()}")
+        _local.manager = manager
+    return _local.session
+
+
+def close_interpreters(timeout=5.0):
+    """Close every interpreter this process made for ``in_interpreter`` tasks.
+
+    They otherwise live until the process exits. Call it after closing a
+    ``LocalCluster(processes=False)`` whose workers ran in this process, for example
+    before anything forks it (a fork next to live interpreters crashes the child on
+    3.14+). A later task makes new ones. Blocks up to about ``timeout`` seconds;
+    returns the names of interpreters that could not be destroyed (a thread stuck in C).
+    """
+    global _manager
+    with _lock:
+        manager, _manager = _manager, None
+    return manager.shutdown(timeout) if manager is not None else []
 
 
 class _InInterpreter:

@@ -10,7 +10,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from interp_kernel import Session  # noqa: E402
-from interp_kernel.dask import in_interpreter  # noqa: E402
+from interp_kernel.dask import close_interpreters, in_interpreter  # noqa: E402
 
 BROKEN_PYTHON = sys.version_info[:3] == (3, 13, 0)
 
@@ -34,6 +34,7 @@ def _workers_left():
 def client(request):
     if BROKEN_PYTHON:
         pytest.skip("3.13.0: a Dask worker aborts when tasks start interpreters")
+    before = _interpreters_here()
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=request.param,
                                        dashboard_address=None)
     try:
@@ -41,9 +42,18 @@ def client(request):
             yield c
     finally:
         cluster.close()
+        if not request.param:  # the worker threads' interpreters were made in this process
+            assert close_interpreters() == []
+            assert _interpreters_here() == before, "close_interpreters() left interpreters behind"
     deadline = time.monotonic() + 20
     while _workers_left() and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def _interpreters_here():
+    import _interpreters
+
+    return len(_interpreters.list_all())
 
 
 def notebook_functions(source):
