@@ -56,6 +56,26 @@ def test_values_main_engine_interpreter_and_back(cluster):
     assert sorted(dv.pull("doubled", block=True)) == [[6], [8]]
 
 
+def test_last_expression_comes_back_as_each_engines_result(cluster):
+    _, _, dv = cluster
+    ar = dv.execute("%%interp a\n6 * 7", silent=False, block=True)
+    assert [r["data"]["text/plain"] for r in ar.execute_result] == ["42", "42"]
+    ar = dv.execute("%%interp a b\nimport _interpreters\n_interpreters.get_current()[0] > 0",
+                    silent=False, block=True)
+    assert [r["data"]["text/plain"] for r in ar.execute_result] == ["[a] True\n[b] True"] * 2
+
+
+def test_executor_runs_inside_an_engine(cluster):
+    _, _, dv = cluster
+    dv.execute("from interp_kernel import InterpreterExecutor\n"
+               "def where(x):\n    import _interpreters, os\n    return x * x, _interpreters.get_current()[0], os.getpid()\n"
+               "with InterpreterExecutor(2) as pool:\n    got = list(pool.map(where, range(6)))", block=True)
+    for got in dv.pull("got", block=True):
+        assert [g[0] for g in got] == [x * x for x in range(6)]
+        assert all(g[1] > 0 for g in got)  # in subinterpreters, by value (a function of the engine's __main__)
+        assert len({g[2] for g in got}) == 1  # of that one engine process
+
+
 def test_line_magic_through_engines(cluster):
     _, _, dv = cluster
     ar = dv.execute("%interp list", silent=False, block=True)
@@ -71,6 +91,7 @@ def test_interpreter_error_is_a_remote_error_with_its_traceback(cluster):
     text = "\n".join(str(e) for e in info.value.elist) + "".join(
         "\n".join(e[-1] if isinstance(e[-1], list) else [str(e[-1])]) for e in info.value.elist)
     assert "ZeroDivisionError" in text
+    assert "inner()" in text and "return 1 / 0" in text, text  # the interpreter's own traceback
     # the engines and interpreters stay usable
     assert dv.execute("%%interp a --out ok\nok = 1", block=True) is not None
     assert dv.pull("ok", block=True) == [1, 1]
