@@ -193,12 +193,19 @@ def write_markdown(results_dir, path):
             s += "---:|---:|"
         w(h)
         w(s)
-        for row in fam["rows"]:
+        rows, seen = [], set()
+        for f in [fam] + [_families(data).get(key) for _, data in others]:
+            for r in (f or {}).get("rows", []):  # rows another Python measured too (e.g. skipped on 3.13.0)
+                if r["key"] not in seen:
+                    seen.add(r["key"])
+                    rows.append(r)
+        for row in rows:
+            mine = _row(fam, row["key"])
             label = html.escape(row["label"], quote=False).replace("|", "\\|")
             if row["ours"]:
                 label = f"**{label}**"
-            line = f"| {label} | {_cell(row, True)} | {fmt(row['p90'], row['unit']) if row.get('p90') is not None else ''} " \
-                   f"| {row['n']} |"
+            line = (f"| {label} | {_cell(mine, True)} | {fmt(mine['p90'], mine['unit']) if mine.get('p90') is not None else ''} "
+                    f"| {mine['n']} |") if mine else f"| {label} | – | | |"
             for _, data in others:
                 ofam = _families(data).get(key)
                 orow = _row(ofam, row["key"]) if ofam else None
