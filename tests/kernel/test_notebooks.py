@@ -229,8 +229,8 @@ def test_tour_library_and_tidy_up(tour):
     assert "no interpreters" in everything(cell(tour, "tidy-up"))
 
 
-def test_tour_exercise(tour):
-    check_exercises(tour, 1)
+def test_tour_exercises(tour):
+    check_exercises(tour, 2)
 
 
 # -- basics ------------------------------------------------------------------------------------
