@@ -2,8 +2,8 @@
 
 ``client.map(in_interpreter(f), items)`` / ``client.submit(in_interpreter(f), x)`` run
 ``f`` in one interpreter per worker thread, created on that thread's first task and
-closed when the worker process exits (or by :func:`close_interpreters`). ``f`` travels by value (it may be defined in the
-notebook), through :meth:`interp_kernel.Session.call`; ``distributed`` itself is never
+closed when the worker process exits (or by :func:`close_interpreters`). ``f`` travels
+by value (it may be defined in the notebook), through :meth:`interp_kernel.Session.call`; ``distributed`` itself is never
 imported in the interpreter (it imports psutil, which refuses subinterpreters).
 
 An exception in ``f`` is the task's exception, of ``f``'s type, with the interpreter's

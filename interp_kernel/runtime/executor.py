@@ -43,15 +43,14 @@ class _TaskFuture(concurrent.futures.Future):
         self._executor = executor
 
     def result(self, timeout=None):
-        try:
-            return super().result(timeout)
-        except KeyboardInterrupt:
-            self._executor.interrupt()
-            raise
+        return self._waiting(super().result, timeout)
 
     def exception(self, timeout=None):
+        return self._waiting(super().exception, timeout)
+
+    def _waiting(self, wait, timeout):
         try:
-            return super().exception(timeout)
+            return wait(timeout)
         except KeyboardInterrupt:
             self._executor.interrupt()
             raise

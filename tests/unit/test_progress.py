@@ -13,7 +13,7 @@ from interp_kernel import InterpreterExecutor, progress
 def _slow_square(x):
     import time
 
-    time.sleep(0.05 * x)
+    time.sleep(0.25 * x)  # finishes apart by more than tqdm's 0.1 s redraw interval
     return x * x
 
 
