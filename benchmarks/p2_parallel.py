@@ -1,7 +1,8 @@
 """P2: CPU-bound pure Python on all cores.
 
 Two equal units of `work(N)` (N chosen so that one unit takes about 0.3 s here):
-serial, in 2 threads, in 2 interpreters (`%%interp a b`), on 2 ipyparallel engines
+serial, in 2 threads, in 2 interpreters (`%%interp a b`, and `Manager.run_many` and 2 bare
+`_interpreters.exec` calls in the driver: what interpreters give with none of our threads), on 2 ipyparallel engines
 (`%%pxall`, both through the `interp` kernel, timed from the client as cell round trips)
 and in multiprocessing pools (spawn and fork) from the driver process, pools and
 engines already started. Speed-up = serial time / parallel time of the same 2 units, per repetition (the serial
@@ -13,7 +14,10 @@ serial run in that helper.
 
 import os
 import statistics
+import threading
 import time
+
+import _interpreters
 
 from bench_multiprocessing import run_helper
 from bench_work import WORK_SOURCE, work
@@ -56,6 +60,19 @@ def run(ctx):
     manager = ctx.manager
     for name in ("pa", "pb"):
         manager.session(name).run(WORK_SOURCE)
+    # the floor of interpreters themselves: no agent, no reader thread, no kernel
+    bare = [_interpreters.create(_interpreters.new_config("isolated")) for _ in range(2)]
+    for iid in bare:
+        _interpreters.exec(iid, WORK_SOURCE)
+
+    def bare_pair():
+        threads = [threading.Thread(target=_interpreters.exec, args=(iid, f"work({n})")) for iid in bare]
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.perf_counter() - t0
 
     turn = [0]
 
@@ -76,10 +93,15 @@ def run(ctx):
         results = manager.run_many(["pa", "pb"], f"work({n})")
         out["run_many"] = time.perf_counter() - t0
         assert all(r.ok for r in results.values()), results
+        out["bare"] = bare_pair()
         return out
 
     budget = ctx.reps(150, 20)
-    kept, discarded, forced = quiet_repetitions(one, reps, budget)
+    try:
+        kept, discarded, forced = quiet_repetitions(one, reps, budget)
+    finally:
+        for iid in bare:
+            _interpreters.destroy(iid)
     samples = {key: [r[key] for r in kept] for key in kept[0]}
     # multiprocessing runs in a helper process: forking this one (it has interpreters) crashes
     pools = run_helper("pool", n=n, reps=reps, budget=budget)
@@ -93,6 +115,8 @@ def run(ctx):
     rows = [
         ("interp", "2 interpreters `%%interp a b`", True, "serial"),
         ("run_many", "2 interpreters, library `Manager.run_many`", True, "lib_serial"),
+        ("bare", "2 bare interpreters, `_interpreters.exec` in 2 threads (no agent, no reader: the floor)",
+         False, "lib_serial"),
         ("threads", "2 threads, plain cell", False, "serial"),
         ("px", "2 ipyparallel engines `%%pxall`", False, "serial"),
         ("spawn", "multiprocessing Pool(2), spawn (started)", False, "local"),
@@ -111,7 +135,7 @@ def run(ctx):
     fam.headline(["speedup_interp"], ["speedup_threads", "speedup_px", "speedup_spawn", "speedup_fork"],
                  {"speedup_interp": "`%%interp a b`", "speedup_threads": "2 threads",
                   "speedup_px": "2 engines `%%pxall`", "speedup_spawn": "Pool(2) spawn", "speedup_fork": "Pool(2) fork"})
-    fam.plot(["speedup_interp", "speedup_run_many", "speedup_threads", "speedup_px", "speedup_spawn",
+    fam.plot(["speedup_interp", "speedup_run_many", "speedup_bare", "speedup_threads", "speedup_px", "speedup_spawn",
               "speedup_fork"], 1.85, "target 1.85×")
     fam.note(f"Repetitions during which processes outside this run kept more than {QUIET_LIMIT} cores busy "
              f"were discarded and run again (a parallel run on 2 cores loses a core to any busy neighbour, a serial "

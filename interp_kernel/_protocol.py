@@ -76,7 +76,8 @@ RAISED = "raised"
 COMPLETE = "complete"  # args (code, cursor_pos) -> (matches, start, end)
 INSPECT = "inspect"  # args (code, cursor_pos) -> text or None
 NAMES = "names"  # no args -> sorted public names of __main__
-HELPERS = (COMPLETE, INSPECT, NAMES)
+ENVIRON = "environ"  # args (sys.path, changed os.environ items, removed keys) -> None: a spare catches up
+HELPERS = (COMPLETE, INSPECT, NAMES, ENVIRON)
 
 # -- payload kinds (values crossing with PUSH and PULL) ----------------------------------
 MARSHALLED = "marshal"  # data: a marshal string of plain builtin data (interp_kernel._marshalling)

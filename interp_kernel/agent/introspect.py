@@ -1,12 +1,13 @@
-"""The introspection helpers a ``CALL`` command runs: completion, inspection, and
-the list of names, all on the interpreter's ``__main__``.
+"""The helpers a ``CALL`` command runs: completion, inspection and the list of names,
+all on the interpreter's ``__main__``; and, for a warm spare taken into use, catching
+up with main's ``sys.path`` and ``os.environ``.
 
 Loaded on the first call.
 """
 
 import sys
 
-from interp_kernel._protocol import COMPLETE, INSPECT, NAMES, OK
+from interp_kernel._protocol import COMPLETE, ENVIRON, INSPECT, NAMES, OK
 
 
 def call(helper, args):
@@ -68,4 +69,13 @@ def _names():
     return sorted(n for n in namespace if not n.startswith("_"))
 
 
-_HELPERS = {COMPLETE: _complete, INSPECT: _inspect, NAMES: _names}
+def _environ(path, changed, removed):
+    import os
+
+    sys.path[:] = path
+    os.environ.update(changed)
+    for key in removed:
+        os.environ.pop(key, None)
+
+
+_HELPERS = {COMPLETE: _complete, INSPECT: _inspect, NAMES: _names, ENVIRON: _environ}

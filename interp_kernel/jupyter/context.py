@@ -47,6 +47,7 @@ class InterpContext:
         self.background = {}  # handle -> BackgroundCell (latest per handle)
         self.dashboards = []  # Dashboard widgets opened by %interp dashboard
         self.cell_start_guard = CellStartGuard()
+        self.settings = None  # InterpSettings, set by the extension
 
     # -- interpreters ------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The IPython extension: ``%load_ext interp_kernel`` / ``%unload_ext interp_kernel``.
 
 Loading gives the shell one :class:`~interp_kernel.jupyter.context.InterpContext`
-(created once, kept on the shell), registers the ``%%interp`` and ``%interp`` magics,
+(created once, kept on the shell) and its
+:class:`~interp_kernel.jupyter.settings.InterpSettings` (``%config``), registers the ``%%interp`` and ``%interp`` magics,
 the cell-start guard's callbacks, the timeline's recorder, shell escapes that do not
 fork (:mod:`interp_kernel.jupyter.shell`) and ``%interp`` tab completion. Unloading
 shuts the interpreters down and removes all of it. The kernel
@@ -20,6 +21,7 @@ from interp_kernel.jupyter import shell as shell_escapes
 from interp_kernel.jupyter import main_hints
 from interp_kernel.jupyter.rendering import log
 from interp_kernel.jupyter.routing import Labeller
+from interp_kernel.jupyter.settings import InterpSettings
 from interp_kernel.runtime import lifecycle
 
 _CONTEXT_ATTR = "_interp_context"
@@ -45,6 +47,8 @@ def load_ipython_extension(ip):
     if context is None:
         context = InterpContext(ip)
         setattr(ip, _CONTEXT_ATTR, context)
+        context.settings = InterpSettings(context.manager, parent=ip)  # starts the first spare
+        ip.configurables.append(context.settings)
         lifecycle.at_exit(context.shutdown, SHUTDOWN_TIMEOUT)
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
     from interp_kernel.runtime.executor import set_default_manager
@@ -90,6 +94,8 @@ def unload_ipython_extension(ip):
     except Exception:
         pass
     lifecycle.cancel(context.shutdown)
+    if context.settings in ip.configurables:
+        ip.configurables.remove(context.settings)
     for kind in ("line", "cell"):
         ip.magics_manager.magics[kind].pop(CELL_MAGIC, None)
     setattr(ip, _CONTEXT_ATTR, None)

@@ -19,9 +19,11 @@ before any session exists) runs, in this order:
 Hooks registered with ``atexit`` directly after this module's import run before all
 of these (``atexit`` runs newest first); :func:`at_exit` keeps the order in one place.
 
-Before every ``os.fork()`` (``os.register_at_fork``, registered at the same time),
-a warning on stderr when subinterpreters exist: the child will crash on this
-CPython (gh-139759). At most one warning per FORK_WARNING_INTERVAL seconds.
+Before every ``os.fork()`` (``os.register_at_fork``, registered at the same time):
+warm spares (:mod:`interp_kernel.runtime.spares`) are closed, so that a process
+whose only subinterpreters are spares forks a healthy child, and built again in the
+parent after the fork; then a warning on stderr when subinterpreters exist: the child will crash
+on this CPython (gh-139759). At most one warning per FORK_WARNING_INTERVAL seconds.
 """
 
 import atexit
@@ -29,6 +31,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 
 import _interpreters
 
@@ -39,6 +42,8 @@ _exit_hooks = []  # (fn, args) from at_exit, oldest first
 _open_sessions = set()  # sessions not closed yet
 _undestroyed = []  # closed sessions whose interpreter would not die (a thread stuck in it)
 _last_fork_warning = -FORK_WARNING_INTERVAL
+_spare_pools = weakref.WeakSet()  # Spares pools not closed yet
+_suspended_pools = []  # pools suspended by the fork hook, resumed after the fork
 
 
 # -- the API -------------------------------------------------------------------------
@@ -73,6 +78,16 @@ def session_undestroyed(session):
     """Record a closed session whose interpreter could not be destroyed; while its
     ``stuck`` property is true, :func:`leave_if_stuck` ends the process at exit."""
     _undestroyed.append(session)
+
+
+def spares_opened(pool):
+    """Record a pool of warm spares: the fork hook closes them before a fork."""
+    _spare_pools.add(pool)
+
+
+def spares_closed(pool):
+    """Forget a closed pool of warm spares."""
+    _spare_pools.discard(pool)
 
 
 def close_sessions(sessions, timeout):
@@ -135,12 +150,31 @@ def _at_exit():
     leave_if_stuck(1)
 
 
-def _warn_before_fork():
-    global _last_fork_warning
+def _before_fork():
+    for pool in list(_spare_pools):  # a spare alone must not crash the child
+        pool.suspend()
+        _suspended_pools.append(pool)
     try:
         count = len(_interpreters.list_all()) - 1
     except Exception:
         return
+    _warn_before_fork(count)
+
+
+def _after_fork_in_parent():
+    while _suspended_pools:
+        _suspended_pools.pop().resume()
+
+
+def _after_fork_in_child():
+    for pool in list(_spare_pools):
+        pool.forget()
+    _spare_pools.clear()
+    _suspended_pools.clear()
+
+
+def _warn_before_fork(count):
+    global _last_fork_warning
     now = time.monotonic()
     if count < 1 or now - _last_fork_warning < FORK_WARNING_INTERVAL:
         return
@@ -152,4 +186,5 @@ def _warn_before_fork():
 
 
 atexit.register(_at_exit)
-os.register_at_fork(before=_warn_before_fork)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                    after_in_child=_after_fork_in_child)

@@ -99,6 +99,16 @@ class Session:
     def __repr__(self):
         return f"<Session {self.name!r} id={self.id} {self.config} {self.state}>"
 
+    def rename(self, name):
+        """Give the session a new name (a warm spare becoming a user's session).
+
+        Changes labels, cell file names and thread names from now on; the interpreter
+        and its state stay. Raises BadNameError for a bad name. Does not block.
+        """
+        self.name = check_interpreter_name(name)
+        self._agent.name = f"interp-agent-{name}"
+        self._reader.name = f"interp-reader-{name}"
+
     # -- work ----------------------------------------------------------------------
 
     def submit(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
