@@ -34,10 +34,12 @@ def require_kernelspec(name=KERNEL_NAME):
         pytest.fail(str(exc))
 
 
-def start_kernel(startup_timeout=60, kernel_name=KERNEL_NAME):
-    """Start an installed kernel (``interp`` unless told) over IPC; returns a :class:`KernelHandle`."""
+def start_kernel(startup_timeout=60, kernel_name=KERNEL_NAME, extra_arguments=()):
+    """Start an installed kernel (``interp`` unless told) over IPC; returns a :class:`KernelHandle`.
+    ``extra_arguments`` go on its command line."""
     require_kernelspec(kernel_name)
-    return kernel_client.start_kernel(kernel_name, startup_timeout=startup_timeout)
+    return kernel_client.start_kernel(kernel_name, startup_timeout=startup_timeout,
+                                      extra_arguments=extra_arguments)
 
 
 @pytest.fixture

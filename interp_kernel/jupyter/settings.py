@@ -23,10 +23,12 @@ class InterpSettings(Configurable):
     )
 
     def __init__(self, manager, **kwargs):
+        self._manager = None  # the config given through ``parent`` is applied in super().__init__
         super().__init__(**kwargs)
         self._manager = manager
         manager.spares = self.spares
 
     @observe("spares")
     def _spares_changed(self, change):
-        self._manager.spares = change.new
+        if self._manager is not None:
+            self._manager.spares = change.new

@@ -72,3 +72,14 @@ def test_a_fork_with_only_spares_gives_a_healthy_child(fresh):
     assert "will crash" not in ex.stderr
     assert len(ids(fresh)) == 1, "the spare was not built again after the fork"
     assert fresh.execute("!echo shell escapes still work").stdout.strip() == "shell escapes still work"
+
+
+def test_the_kernel_command_line_turns_spares_off():
+    handle = start_kernel(extra_arguments=["--InterpSettings.spares=0"])
+    try:
+        assert ids(handle) == []
+        ex = handle.execute("%%interp w\n6 * 7")
+        assert ex.ok and ex.text == "42"
+        assert len(ids(handle)) == 1, "a spare was built although the command line turned them off"
+    finally:
+        handle.shutdown()
