@@ -9,7 +9,8 @@ before any session exists) runs, in this order:
 1. the functions given to :func:`at_exit`, newest first: the kernel's and the
    magics' shutdowns, each :class:`Manager`'s shutdown. They go first because they
    know their sessions and record what they close;
-2. closing every session still open, in parallel, within 3 s: CPython aborts the
+2. closing every pool of warm spares, then every session still open, in parallel,
+   within 3 s: CPython aborts the
    process ("Py_EndInterpreter: not the last thread") when it finalizes an
    interpreter whose agent still runs;
 3. :func:`leave_if_stuck` with exit status 1: when an interpreter could not be
@@ -145,6 +146,8 @@ def _at_exit():
 
             print(f"interp_kernel: exception ignored in exit hook {fn!r}:", file=sys.__stderr__)
             traceback.print_exc(file=sys.__stderr__)
+    for pool in list(_spare_pools):  # stops their builders: no spare is made past this point
+        pool.close()
     if _open_sessions:
         close_sessions(list(_open_sessions), timeout=3.0)
     leave_if_stuck(1)

@@ -196,13 +196,17 @@ class Spares:
             except Exception as exc:
                 self._failure = f"{type(exc).__name__}: {exc}"
             with self._cond:
-                self._building = False
                 keep = session is not None and self._wanted() and not self._suspended
                 if keep:
                     self._ready.append((session, snapshot))
-                self._cond.notify_all()
-            if session is not None and not keep:
-                _close([session])
+                    self._building = False
+                    self._cond.notify_all()
+            if not keep:  # closed before the build counts as over: suspend() and close() wait for it
+                if session is not None:
+                    _close([session])
+                with self._cond:
+                    self._building = False
+                    self._cond.notify_all()
 
 
 def _catch_up(session, snapshot):
