@@ -272,7 +272,10 @@ def test_short_soak(soak_kernel):
     _name_workers(soak_kernel)
     figures = run_soak(soak_kernel, cells=100, seed=7)
     report("soak_short", **figures)
-    assert figures["rss_growth_mb"] < 60, figures
+    # First use, not per cell: +17 MB on 3.13.0; +76 MB on 3.14.10 with the packages of
+    # 2026-12-06, the same before warm spares (b2f82a0), while the 1,000-cell soak stays
+    # under its 150 MB bound. The long soak is the check that growth does not scale.
+    assert figures["rss_growth_mb"] < 100, figures
 
 
 @pytest.mark.soak
