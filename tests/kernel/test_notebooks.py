@@ -478,7 +478,9 @@ def test_parallel_exercises(parallel):
 
 def test_parallel_serial_run_is_long_enough(parallel):
     serial = float(re.search(r"serial: ([\d.]+) s", stdout(cell(parallel, "serial"))).group(1))
-    assert serial > 0.5
+    # long enough that start-up (tens of ms) cannot decide the comparison; 3.14/3.15 on a
+    # quiet machine run the notebook's fixed work in 0.48 s, so not more than that
+    assert serial > 0.3
 
 
 def test_parallel_timeline(parallel):
