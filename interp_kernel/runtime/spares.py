@@ -126,19 +126,21 @@ class Spares:
         """Close every spare and stop building; idempotent."""
         with self._cond:
             self._closed = True
-            spares = [session for session, _ in self._ready]
-            self._ready.clear()
-            self._cond.notify_all()
-        self._wait_build(timeout)
-        _close(spares, timeout)
+        self._close_all(timeout)
         lifecycle.spares_closed(self)
 
     def suspend(self, timeout=2.0):
         """Stop building and close the spares (before a fork); :meth:`resume` undoes it."""
         with self._cond:
             self._suspended += 1
+        self._close_all(timeout)
+
+    def _close_all(self, timeout):
+        """Close the ready spares and the one being built, if any (building has been stopped)."""
+        with self._cond:
             spares = [session for session, _ in self._ready]
             self._ready.clear()
+            self._cond.notify_all()
         self._wait_build(timeout)
         _close(spares, timeout)
 
