@@ -32,6 +32,11 @@ from interp_kernel.runtime.session import Session
 
 #: Seconds between two looks at ``busy()`` while sessions run on every core.
 BUSY_POLL = 0.1
+#: Seconds the replacement of a taken spare waits before it is built, so that building
+#: it does not compete with the first cell of the session that took it (in a kernel, 3.13.0,
+#: 60 alternated rounds: that cell 7.63 ms with no wait, 4.33 ms with 0.05 s; a plain cell
+#: right after it 5.67 vs 3.53 ms).
+REFILL_DELAY = 0.05
 
 _numbers = itertools.count(1)
 
@@ -54,6 +59,7 @@ class Spares:
         self._failure = None
         self._cond = threading.Condition()
         self._builder = None
+        self._taken_at = None  # when a spare was last taken
         lifecycle.spares_opened(self)
         self.count = count
 
@@ -111,6 +117,7 @@ class Spares:
             if not self._ready:
                 return None
             session, snapshot = self._ready.pop(0)
+            self._taken_at = time.monotonic()
             self._start_builder()
         try:
             _catch_up(session, snapshot)
@@ -187,6 +194,10 @@ class Spares:
             if self._busy():
                 time.sleep(BUSY_POLL)
                 continue
+            if self._taken_at is not None:
+                delay = self._taken_at + REFILL_DELAY - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             with self._cond:
                 if not self._wanted() or self._suspended:
                     continue
