@@ -64,7 +64,7 @@ def run(ctx):
     starts = {"on": [], "off": []}
     first_cells = {"on": [], "off": []}
     for i in range(ctx.reps(5, 2)):  # kernel start-up, and the first cell as soon as it answers
-        for mode, args in (("on", ()), ("off", ("--InterpSettings.spares=0",))):
+        for mode, args in (("on", ("--InterpSettings.spares=1",)), ("off", ("--InterpSettings.spares=0",))):
             fresh = start_kernel(KERNEL_NAME, startup_timeout=90, timeout=120, extra_arguments=args)
             try:
                 starts[mode].append(fresh.startup)

@@ -7,6 +7,7 @@ cell that forks still gets a healthy child while only spares exist.
 import pytest
 
 from conftest import cell, start_kernel
+from interp_kernel.jupyter.settings import SPARES_OFF_BY_DEFAULT
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -20,7 +21,11 @@ SPARE_IDS = cell("""
 
 @pytest.fixture
 def fresh():
+    """A new kernel keeping one spare (on 3.13.0 spares are off by default: turned on here)."""
     handle = start_kernel()
+    if SPARES_OFF_BY_DEFAULT:
+        assert ids(handle) == [], "3.13.0 keeps no spare unless asked"
+        assert handle.execute("%config InterpSettings.spares = 1").ok
     yield handle
     handle.shutdown()
 
