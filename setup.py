@@ -13,6 +13,7 @@ setup(
                 "core/interrupt.c",
                 "core/wait.c",
                 "core/channel.c",
+                "core/scalars.c",
             ],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )

@@ -22,6 +22,9 @@ PyDoc_STRVAR(module_doc,
 "  channel_size(cid) -> int, channel_list() -> list[int]\n"
 "  ChannelError, ChannelClosedError, ChannelNotFoundError\n"
 "\n"
+"Marshalling in slices\n"
+"  only_scalars(seq) -> bool\n"
+"\n"
 "Every interpreter that imports this module is registered until it is\n"
 "destroyed; interrupt() raises KeyboardInterrupt in a thread of any registered\n"
 "interpreter, and also wakes that thread when it is blocked in a channel call.");
@@ -143,7 +146,8 @@ core_exec(PyObject *module)
         return -1;
     }
     if (PyModule_AddFunctions(module, ik_interrupt_methods) < 0
-        || PyModule_AddFunctions(module, ik_channel_methods) < 0) {
+        || PyModule_AddFunctions(module, ik_channel_methods) < 0
+        || PyModule_AddFunctions(module, ik_scalars_methods) < 0) {
         return -1;
     }
     if (remember_main_thread() < 0) {

@@ -146,6 +146,10 @@ void ik_channel_after_fork_child(void);
 
 extern PyMethodDef ik_interrupt_methods[];
 
+/* ---- scalar check (scalars.c) ------------------------------------------ */
+
+extern PyMethodDef ik_scalars_methods[];
+
 /* ---- argument parsing (args.c) ----------------------------------------- */
 
 /* Parse METH_FASTCALL|METH_KEYWORDS arguments by name.  names: NULL-terminated;

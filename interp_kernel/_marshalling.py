@@ -8,13 +8,27 @@ bytearray) makes :func:`marshalled` answer None and the caller pickles. Used by 
 halves of the transfer (:mod:`interp_kernel.runtime.encoding`,
 :mod:`interp_kernel.agent.transfer`); both ends run the same Python, so the format
 always matches.
+
+A long list or tuple is pulled in slices (:func:`slices`) so that the main side
+rebuilds one slice while the interpreter encodes the next: on two cores a pull then
+costs about what rebuilding the objects alone costs.
 """
 
 import marshal
 
+from interp_kernel import _core
+
 #: Top-level types worth trying; marshal itself refuses anything inside that is not
 #: builtin (it checks exact types, so subclasses go to pickle with their class).
 _PLAIN = frozenset({list, tuple, dict, set, frozenset, int, float, complex, str, bytes, bool, type(None)})
+
+#: A list or tuple at least this long crosses in slices of this many items.
+SLICE_ITEMS = 1 << 15
+
+#: marshal version of a slice of scalars: 2 records no shared references, which
+#: scalars do not need, and is 3.5x faster on a slice (whose items are all referenced
+#: twice, which versions 3 and 4 look up in a table of shared objects).
+SLICE_VERSION = 2
 
 
 def marshalled(value):
@@ -34,3 +48,20 @@ def marshalled(value):
 def unmarshalled(data):
     """The value of a :func:`marshalled` string; raises ValueError/EOFError when it is not one."""
     return marshal.loads(data)
+
+
+def slices(seq):
+    """Yield ``seq`` (a list or tuple) cut into slices of the same type,
+    :data:`SLICE_ITEMS` items each, to marshal with :data:`SLICE_VERSION`.
+
+    Yields None, and stops, at the first slice holding anything but immutable scalars
+    (int, float, complex, str, bytes, bool, None): such a ``seq`` must be marshalled
+    whole, as its containers may be shared across slices or hold ``seq`` itself.
+    Each slice is checked as it is cut, so the first one is ready at once. Never raises.
+    """
+    for start in range(0, len(seq), SLICE_ITEMS):
+        items = seq[start:start + SLICE_ITEMS]
+        if not _core.only_scalars(items):
+            yield None
+            return
+        yield items

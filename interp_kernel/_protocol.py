@@ -31,6 +31,8 @@ events (agent -> main):
 * ``(CLEAR, job, wait)``: ``clear_output(wait)``.
 * ``(INPUT, job, prompt, password, request)``: ask the frontend for a line (a
   password when ``password``); ``request`` numbers the requests of this agent.
+* ``(PART, job, name, items)``: the next slice (a list) of the long list or tuple
+  pulled as ``name``; its ``DONE`` names it with a ``MARSHALLED_PARTS`` payload.
 * ``(DONE, job, status, payload)``: the job ended with ``status``, one of ``OK``,
   ``ERROR``, ``INTERRUPTED``. With ``OK``, ``payload`` is the job's result (a cell's
   MIME bundle or None, a pull's dict name -> payload, a helper's answer); otherwise
@@ -61,6 +63,7 @@ OUT = "out"
 DISPLAY = "display"
 CLEAR = "clear"
 INPUT = "input"
+PART = "part"
 DONE = "done"
 
 # -- job statuses (the status of DONE, and RunResult.status) --------------------------
@@ -82,6 +85,8 @@ HELPERS = (COMPLETE, INSPECT, NAMES, ENVIRON)
 # -- payload kinds (values crossing with PUSH and PULL) ----------------------------------
 MARSHALLED = "marshal"  # data: a marshal string of plain builtin data (interp_kernel._marshalling)
 MARSHALLED_CARRIED = "marshal-carried"  # data: id of a cross-interpreter queue holding a large one
+MARSHALLED_PARTS = "marshal-parts"  # pulled: data True for a tuple; the value came in the job's PART events
+MARSHALLED_CHANNEL = "marshal-channel"  # pushed: data (channel, True for a tuple, count): count slices come there
 PICKLED = "pickle"  # data: the pickle (protocol 5)
 PICKLED_CARRIED = "pickle-carried"  # data: id of a cross-interpreter queue holding a large pickle
 SHARED = "shared"  # data: id of a cross-interpreter queue holding a natively shareable object

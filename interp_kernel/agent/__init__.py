@@ -30,7 +30,7 @@ import marshal
 import sys
 
 from interp_kernel import _core
-from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PULL, PUSH, READY, RUN, STOP
+from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PART, PULL, PUSH, READY, RUN, STOP
 from interp_kernel.agent import cells, frontend
 
 
@@ -51,6 +51,15 @@ class _Agent:
     def send(self, *message):
         """Send one event to the main side. Blocks only if the channel is full."""
         data = marshal.dumps(message)
+        with self.send_lock:
+            _core.channel_send(self.events, data)
+
+    def send_part(self, name, items, version):
+        """Send a ``PART`` event of the running job, marshalled with ``version``.
+
+        Raises ValueError (nothing sent) when marshal cannot encode ``items``.
+        """
+        data = marshal.dumps((PART, self.job, name, items), version)
         with self.send_lock:
             _core.channel_send(self.events, data)
 
@@ -89,7 +98,8 @@ class _Agent:
 
     def serve(self):
         """Handle commands until ``STOP`` arrives or the command channel closes."""
-        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: _pull, CALL: _call, APPLY: _apply}
+        handlers = {RUN: cells.run_cell, PUSH: _push, PULL: lambda names: _pull(names, self.send_part),
+                    CALL: _call, APPLY: _apply}
         while True:
             try:
                 message = marshal.loads(_core.channel_recv(self.commands))
@@ -120,10 +130,10 @@ def _push(values):
     return push(values)
 
 
-def _pull(names):
+def _pull(names, send_part):
     from interp_kernel.agent.transfer import pull
 
-    return pull(names)
+    return pull(names, send_part)
 
 
 def _call(helper, args):

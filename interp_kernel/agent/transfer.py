@@ -9,9 +9,10 @@ and plain builtin data crosses as marshal (:mod:`interp_kernel._marshalling`).
 import sys
 
 from interp_kernel import _core
-from interp_kernel._marshalling import marshalled, unmarshalled
+from interp_kernel._marshalling import SLICE_ITEMS, SLICE_VERSION, marshalled, slices, unmarshalled
 from interp_kernel._protocol import (
-    ERROR, INTERRUPTED, MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, OK, PICKLED, PICKLED_CARRIED, SHARED,
+    ERROR, INTERRUPTED, MARSHALLED, MARSHALLED_CARRIED, MARSHALLED_CHANNEL, MARSHALLED_PARTS, NAMED_QUEUE,
+    OK, PICKLED, PICKLED_CARRIED, SHARED,
 )
 from interp_kernel.agent.tracebacks import plain_error
 
@@ -30,10 +31,13 @@ def push(values):
     return OK, None
 
 
-def pull(names):
+def pull(names, send_part):
     """Encode ``__main__`` variables for the main side; all or nothing.
 
-    Plain builtin data goes as marshal, the rest as a pickle. A missing name is a
+    Plain builtin data goes as marshal, the rest as a pickle. A long list or tuple
+    of scalars goes in slices, each sent at once with ``send_part(name, items,
+    version)`` (the agent's), so that the main side decodes one while this encodes
+    the next. A missing name is a
     NameError, a value that cannot be pickled a NotShareableError (both as ``ERROR``
     payloads); pickling (user code may run) can be interrupted: then ``INTERRUPTED``.
     """
@@ -42,15 +46,21 @@ def pull(names):
     if missing:
         return ERROR, plain_error("NameError", f"name {missing[0]!r} is not defined in this interpreter")
     try:
-        return _core.call_interruptible(_encode, namespace, names)
+        return _core.call_interruptible(_encode, namespace, names, send_part)
     except KeyboardInterrupt:
         return INTERRUPTED, plain_error("KeyboardInterrupt", "interrupted while the values were pickled")
 
 
-def _encode(namespace, names):
+def _encode(namespace, names, send_part):
     encoded = {}
     for name in names:
-        plain = marshalled(namespace[name])
+        if name in encoded:
+            continue
+        value = namespace[name]
+        if type(value) in (list, tuple) and len(value) > SLICE_ITEMS and _sent_in_slices(name, value, send_part):
+            encoded[name] = (MARSHALLED_PARTS, type(value) is tuple)
+            continue
+        plain = marshalled(value)
         if plain is not None:
             encoded[name] = (MARSHALLED, plain)
             continue
@@ -67,6 +77,26 @@ def _encode(namespace, names):
     return OK, encoded
 
 
+def _sent_in_slices(name, seq, send_part):
+    """Send ``seq`` as the slices of :func:`slices`; False when it must go whole instead
+    (the main side ignores the slices sent before)."""
+    for items in slices(seq):
+        if items is None:
+            return False
+        send_part(name, items, SLICE_VERSION)
+    return True
+
+
+def _joined(channel, as_tuple, count):
+    """The list (tuple) pushed as ``count`` marshalled slices on ``channel``, each
+    rebuilt while the main side encodes the next. Raises ChannelClosedError when the
+    main side gave up on the push."""
+    joined = []
+    for _ in range(count):
+        joined.extend(unmarshalled(_core.channel_recv(channel)))
+    return tuple(joined) if as_tuple else joined
+
+
 def decode(payload):
     """The value a ``(payload kind, data)`` pair carries."""
     kind, data = payload
@@ -76,6 +106,8 @@ def decode(payload):
         from interp_kernel import _pickling
 
         return _pickling.loads(data)
+    if kind == MARSHALLED_CHANNEL:
+        return _joined(*data)
     if kind == NAMED_QUEUE:
         from interp_kernel._queue import NamedQueue
 

@@ -4,10 +4,13 @@ The main side's half of the payload kinds of :mod:`interp_kernel._protocol`; the
 agent's half is :mod:`interp_kernel.agent.transfer`.
 """
 
-from interp_kernel import _pickling, compat
-from interp_kernel._marshalling import marshalled, unmarshalled
+import marshal
+
+from interp_kernel import _core, _pickling, compat
+from interp_kernel._marshalling import SLICE_ITEMS, SLICE_VERSION, marshalled, slices, unmarshalled
 from interp_kernel._protocol import (
-    MARSHALLED, MARSHALLED_CARRIED, NAMED_QUEUE, PICKLED, PICKLED_CARRIED, SHARED,
+    MARSHALLED, MARSHALLED_CARRIED, MARSHALLED_CHANNEL, MARSHALLED_PARTS, NAMED_QUEUE, PICKLED,
+    PICKLED_CARRIED, SHARED,
 )
 from interp_kernel._queue import NamedQueue
 from interp_kernel.errors import NotTransferableError
@@ -18,7 +21,7 @@ from interp_kernel.errors import NotTransferableError
 SHARE_NATIVELY_FROM = 1 << 16
 
 
-def encode_value(name, value, carriers):
+def encode_value(name, value, carriers, streams=None):
     """Encode one value for :meth:`Session.push`; raises NotTransferableError naming it.
 
     A memoryview crosses without a copy (the interpreter sees the same memory), a
@@ -26,13 +29,19 @@ def encode_value(name, value, carriers):
     needed there), plain builtin data as marshal (:func:`_encode_plain`); anything
     else is pickled. Memoryviews, large bytes/str and large marshal strings or
     pickles travel in a cross-interpreter queue appended to ``carriers``: the caller
-    keeps them until the agent has taken the values.
+    keeps them until the agent has taken the values. Given a ``streams`` list, a
+    long list or tuple of scalars becomes a :class:`PushedSlices` appended to it,
+    which the caller sends once the push is queued and closes after.
     """
     if isinstance(value, NamedQueue):
         return (NAMED_QUEUE, value.handle())
     if isinstance(value, memoryview) or (
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
         return (SHARED, _carry(value, carriers))
+    if (streams is not None and type(value) in (list, tuple) and len(value) > SLICE_ITEMS
+            and _core.only_scalars(value)):
+        streams.append(PushedSlices(value))
+        return streams[-1].payload()
     plain = _encode_plain(value, carriers)
     if plain is not None:
         return plain
@@ -58,13 +67,76 @@ def _encode_plain(value, carriers):
     return (MARSHALLED, data)
 
 
-def decode_pulled(name, payload):
-    """The value of a pulled variable from its payload (a marshal string or a pickle).
+class PushedSlices:
+    """A long list or tuple of scalars pushed in slices through a ``_core`` channel of
+    its own, so that the interpreter rebuilds one slice while this side encodes the next.
+    """
+
+    def __init__(self, seq):
+        self.seq = seq
+        self.channel = _core.channel_create()
+
+    def payload(self):
+        count = -(-len(self.seq) // SLICE_ITEMS)
+        return (MARSHALLED_CHANNEL, (self.channel, type(self.seq) is tuple, count))
+
+    def send(self):
+        """Marshal and send every slice; never blocks otherwise (the channel is unbounded).
+
+        Raises RuntimeError when the sequence no longer holds only scalars (another
+        thread changed it), and whatever interrupts it (KeyboardInterrupt): the
+        channel is then closed, so the agent stops waiting and binds nothing.
+        """
+        try:
+            for items in slices(self.seq):
+                if items is None:
+                    raise RuntimeError("the list or tuple changed while it was pushed")
+                _core.channel_send(self.channel, marshal.dumps(items, SLICE_VERSION))
+        except BaseException:
+            _core.channel_close(self.channel)
+            raise
+
+    def close(self):
+        """Free the channel and any slice the agent did not take. Idempotent."""
+        try:
+            _core.channel_destroy(self.channel)
+        except _core.ChannelError:
+            pass
+
+
+class PulledSlices:
+    """The slices of the long lists and tuples of one pull, joined as they arrive.
+
+    :meth:`add` is the pull job's ``on_part``: it runs on the session's reader thread
+    while the agent encodes the next slice.
+    """
+
+    def __init__(self):
+        self._lists = {}
+
+    def add(self, name, items):
+        joined = self._lists.get(name)
+        if joined is None:
+            self._lists[name] = items if type(items) is list else list(items)
+        else:
+            joined.extend(items)
+
+    def take(self, name, as_tuple):
+        """The list (a tuple when ``as_tuple``) joined from the slices of ``name``."""
+        joined = self._lists.pop(name, [])
+        return tuple(joined) if as_tuple else joined
+
+
+def decode_pulled(name, payload, slices):
+    """The value of a pulled variable from its payload (a marshal string, a pickle, or
+    the word that it came in ``slices``, a :class:`PulledSlices`).
 
     Raises NotTransferableError when it cannot be unpickled here.
     """
     if payload[0] == MARSHALLED:
         return unmarshalled(payload[1])
+    if payload[0] == MARSHALLED_PARTS:
+        return slices.take(name, payload[1])
     try:
         return _pickling.loads(payload[1])
     except Exception as exc:

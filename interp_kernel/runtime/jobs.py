@@ -93,7 +93,8 @@ class Job:
     Callbacks run on the session's reader thread: ``on_output(stream, text)``,
     ``on_display(data, metadata)`` (with ``display_id=..., update=...`` keywords when
     the interpreter gave a display id), ``on_clear(wait)`` (``clear_output``),
-    ``on_input(prompt, password) -> str | None``.
+    ``on_input(prompt, password) -> str | None``, ``on_part(name, items)`` (a slice of
+    a long list or tuple being pulled).
     """
 
     session: object
@@ -103,6 +104,7 @@ class Job:
     on_display: object = None
     on_input: object = None
     on_clear: object = None
+    on_part: object = None
     id: int = field(default_factory=lambda: next(_job_ids))
     result: RunResult | None = None
     started: float = 0.0

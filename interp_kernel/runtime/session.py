@@ -16,7 +16,7 @@ import _interpreters
 
 from interp_kernel import _core
 from interp_kernel._protocol import (
-    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, READY, RUN, STOP,
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PART, READY, RUN, STOP,
 )
 from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
@@ -342,6 +342,9 @@ class Session:
             if job is not None and job.on_input is not None:
                 answer = job.on_input(prompt, password)
             _core.channel_send(self._replies, marshal.dumps((request, answer)))
+        elif kind == PART:
+            if job is not None and job.on_part is not None:
+                job.on_part(*rest)
         elif kind == DONE and job_id in self._jobs:
             self._complete(self._jobs[job_id], *rest)
 

@@ -7,7 +7,7 @@ call these.
 
 from interp_kernel._protocol import INTERRUPTED, OK, PULL, PUSH
 from interp_kernel.errors import NotTransferableError
-from interp_kernel.runtime.encoding import decode_pulled, encode_value
+from interp_kernel.runtime.encoding import PulledSlices, decode_pulled, encode_value
 from interp_kernel.runtime.jobs import Job
 from interp_kernel.runtime.names import check_python_name
 
@@ -18,16 +18,32 @@ def push(session, values):
         check_python_name(name)
     what = "push of " + ", ".join(values)
     carriers = []  # queues holding shared objects until the agent has taken them
+    streams = []  # long lists and tuples of scalars, sent in slices once the job is queued
     try:
-        encoded = {name: encode_value(name, value, carriers) for name, value in values.items()}
+        encoded = {name: encode_value(name, value, carriers, streams) for name, value in values.items()}
     except KeyboardInterrupt:
+        _close(streams)
         raise KeyboardInterrupt(f"{what} into {session.name!r} interrupted while encoding: nothing was bound") from None
     job = Job(session, PUSH, label=what)
-    session.enqueue(job, (PUSH, job.id, encoded))
-    result = _wait(session, job, what, f"{', '.join(values)} bound in {session.name!r}")
+    try:
+        session.enqueue(job, (PUSH, job.id, encoded))
+        try:
+            for stream in streams:
+                stream.send()
+        except BaseException:  # the agent finds its channel closed and binds nothing
+            session.drop_queued(job) or job.wait()
+            raise
+        result = _wait(session, job, what, f"{', '.join(values)} bound in {session.name!r}")
+    finally:
+        _close(streams)
     del carriers
     if not result.ok:
         raise NotTransferableError(f"could not push into {session.name!r}: {result.error}")
+
+
+def _close(streams):
+    for stream in streams:
+        stream.close()
 
 
 def pull(session, names):
@@ -37,14 +53,15 @@ def pull(session, names):
     for name in names:
         check_python_name(name)
     what = "pull of " + ", ".join(names)
-    job = Job(session, PULL, label=what)
+    slices = PulledSlices()
+    job = Job(session, PULL, label=what, on_part=slices.add)
     session.enqueue(job, (PULL, job.id, list(names)))
     result = _wait(session, job, what, None)
     if not result.ok:
         if result.error.ename == "NameError":
             raise NameError(result.error.evalue)
         raise NotTransferableError(result.error.evalue)
-    values = {name: decode_pulled(name, result.data[name]) for name in names}
+    values = {name: decode_pulled(name, result.data[name], slices) for name in dict.fromkeys(names)}
     return values[names[0]] if len(names) == 1 else values
 
 
