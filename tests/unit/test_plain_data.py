@@ -58,3 +58,78 @@ def test_subclasses_and_other_objects_inside_containers_keep_their_types(worker)
     assert worker.pull("dq", "counts") == {"dq": [collections.deque([1])], "counts": collections.Counter("aab")}
     assert type(worker.pull("counts")) is collections.Counter
     assert type(worker.pull("od")) is collections.OrderedDict
+
+
+def test_slices_cover_a_sequence_of_scalars_and_refuse_anything_else():
+    from interp_kernel._marshalling import SLICE_ITEMS, slices
+
+    seq = tuple(range(2 * SLICE_ITEMS + 3))
+    cut = list(slices(seq))
+    assert [len(items) for items in cut] == [SLICE_ITEMS, SLICE_ITEMS, 3]
+    assert all(type(items) is tuple for items in cut) and sum(cut, ()) == seq
+    assert list(slices([0] * SLICE_ITEMS + [[1]] + [0] * 5))[-1] is None
+    assert list(slices([1, 2.5, 1j, "s", b"b", None, True, collections.UserString("x")])) == [None]
+    assert list(slices([True, 1, 2.5, 1j, "s", b"b", None])) == [[True, 1, 2.5, 1j, "s", b"b", None]]
+
+
+def test_long_lists_and_tuples_of_scalars_cross_in_slices_unchanged(worker):
+    from interp_kernel._marshalling import SLICE_ITEMS
+
+    worker.run(f"n = {SLICE_ITEMS}\n"
+               "mixed = [i if i % 5 else (str(i), float(i), i % 2 == 0, None, b'b', 1j)[i % 6] for i in range(3 * n + 7)]\n"
+               "exact = list(range(n + 1))\n"
+               "frozen = tuple(mixed)\n"
+               "small = [1, 2]")
+    got = worker.pull("mixed", "exact", "frozen", "small", "exact")
+    n = SLICE_ITEMS
+    mixed = [i if i % 5 else (str(i), float(i), i % 2 == 0, None, b"b", 1j)[i % 6] for i in range(3 * n + 7)]
+    assert got["mixed"] == mixed and type(got["mixed"]) is list
+    assert [type(v) for v in got["mixed"]] == [type(v) for v in mixed]  # True stays a bool, 1.0 a float
+    assert got["exact"] == list(range(n + 1)) and got["frozen"] == tuple(mixed) and type(got["frozen"]) is tuple
+    assert got["small"] == [1, 2]
+    assert worker.pull("exact") == list(range(n + 1))
+
+
+def test_a_long_list_holding_containers_after_its_first_slice_keeps_its_references(worker):
+    from interp_kernel._marshalling import SLICE_ITEMS
+
+    worker.run(f"inner = [1]\nlate = list(range({SLICE_ITEMS} + 10)) + [inner, inner]\nlate.append(late)\n"
+               f"class Point: pass\nobjects = list(range({SLICE_ITEMS} + 10)) + [Point()]")
+    late = worker.pull("late")
+    assert late[-1] is late and late[-2] is late[-3] and late[:SLICE_ITEMS + 10] == list(range(SLICE_ITEMS + 10))
+    objects = worker.pull("objects")
+    assert len(objects) == SLICE_ITEMS + 11 and type(objects[-1]).__name__ == "Point"
+
+
+def test_long_lists_and_tuples_of_scalars_pushed_in_slices_arrive_whole(worker):
+    from interp_kernel._marshalling import SLICE_ITEMS
+
+    mixed = [i if i % 5 else (str(i), float(i), i % 2 == 0, None, b"b", 1j)[i % 6] for i in range(2 * SLICE_ITEMS + 9)]
+    inner = [0]
+    shared = list(range(SLICE_ITEMS + 1)) + [inner, inner]
+    busy = worker.submit("import time; time.sleep(0.3)")  # the push waits in the queue, its slices in their channel
+    worker.push(mixed=mixed, frozen=tuple(mixed), shared=shared)
+    assert busy.finished()
+    assert worker.run("type(mixed).__name__, type(frozen).__name__, len(mixed), shared[-1] is shared[-2]"
+                      ).value_repr == f"('list', 'tuple', {len(mixed)}, True)"
+    worker.push(expected=mixed)
+    assert worker.run("mixed == expected and list(frozen) == expected"
+                      " and [type(v) for v in mixed] == [type(v) for v in expected]").value_repr == "True"
+    assert worker.pull("mixed") == mixed
+
+
+def test_a_named_queue_carries_plain_data_as_marshal_and_the_rest_pickled(manager):
+    there, back = manager.queue("there"), manager.queue("back")
+    echo = manager.session("echo")
+    job = echo.submit("import sys\nwhile (item := there.get(timeout=10)) != 'stop':\n    back.put(item)\n"
+                      "'pickle' in sys.modules")
+    shared = [1]
+    for item in [7, True, ("t", b"b", 1.5, None), {"twice": [shared, shared]}]:
+        there.put(item)
+        echoed = back.get(timeout=5)
+        assert echoed == item and type(echoed) is type(item)
+    assert echoed["twice"][0] is echoed["twice"][1]
+    there.put("stop")
+    assert job.wait(10).value_repr == "False"  # plain data never loaded pickle in there
+    there.put(collections.OrderedDict(a=1))
+    assert type(there.get(timeout=5)) is collections.OrderedDict
