@@ -46,15 +46,20 @@ def register_sources():
     import linecache
 
     for filename, code in _sources.items():
-        if filename not in linecache.cache:
-            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        _register(linecache, filename, code)
+
+
+def _register(linecache, filename, code):
+    if filename not in linecache.cache:
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
 
 
 def _compile_cell(code, filename):
     """Compile all statements, and a trailing expression separately so its value can be shown."""
     _sources[filename] = code
-    if "linecache" in sys.modules:
-        register_sources()
+    linecache = sys.modules.get("linecache")
+    if linecache is not None:  # once loaded, each new cell goes in (all of them: register_sources)
+        _register(linecache, filename, code)
     tree = compile(code, filename, "exec", _ONLY_AST)
     last = None
     if tree.body and isinstance(tree.body[-1], _ast.Expr):

@@ -42,8 +42,8 @@ class ActivityRecorder:
     """Samples the CPU time of each running interpreter's agent thread.
 
     Attached to a manager through its listeners: a run's first sample is taken when
-    it starts, its last when it finishes, and a sampler thread (alive only while
-    something runs) samples all running ones together in between: every 2 ms while
+    it starts, its last when it finishes, and a sampler thread (parked while nothing
+    runs) samples all running ones together in between: every 2 ms while
     the youngest run is under 2 s old, then less often (runs that go on for hours
     stay cheap; a run keeps at most MAX_SAMPLES samples, thinned evenly).
     Linux/Unix only (``time.pthread_getcpuclockid``); elsewhere it records no samples
@@ -70,6 +70,7 @@ class ActivityRecorder:
         self._configs = {}  # session name -> config
         self._main_records = []
         self._thread = None
+        self._wake = threading.Event()  # set while runs are being sampled
         self._closed = False
         for session in manager.sessions():
             self._configs[session.name] = session.config
@@ -151,20 +152,30 @@ class ActivityRecorder:
     # -- sampler ------------------------------------------------------------------------
 
     def _ensure_thread(self):
-        if self._thread is None or not self._thread.is_alive():
+        """Wake the sampler (the caller holds the lock); start it the first time."""
+        self._wake.set()
+        if self._thread is None or not self._thread.is_alive():  # first run, or after a fork
             self._thread = threading.Thread(target=self._sample, name="interp-activity", daemon=True)
             self._thread.start()
 
     def _sample(self):
+        """The sampler thread: parked while nothing runs (starting a thread per cell cost
+        every plain cell ~0.3 ms); one interval after a run starts, samples every run on
+        every tick (same windows for all, so the picture can compare them)."""
         while True:
+            self._wake.wait()
             with self._lock:
-                if self._closed or not self._active:
-                    self._thread = None
+                if self._closed:
                     return
-                # every running job is sampled on every tick (same sample windows for
-                # all, so the picture can compare them); the youngest sets the pace
+                if not self._active:
+                    self._wake.clear()
+                    continue
+                wait = min(track.interval(time.perf_counter()) for track in self._active.values())
+            time.sleep(wait)  # the youngest run sets the pace
+            with self._lock:
+                if self._closed:
+                    return
                 now = time.perf_counter()
-                wait = min(track.interval(now) for track in self._active.values())
                 for job_id, track in list(self._active.items()):
                     session = track.session  # None for main's runs: finished by finish_main
                     if session is not None and (session.closed or session.current is None):
@@ -177,7 +188,6 @@ class ActivityRecorder:
                     track.add(now, cpu)
                     if len(track.times) > self.MAX_SAMPLES:
                         track.thin()
-            time.sleep(wait)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -199,13 +209,13 @@ class ActivityRecorder:
 
     @property
     def running(self):
-        """True while the sampler thread is alive."""
-        thread = self._thread
-        return thread is not None and thread.is_alive()
+        """True while the sampler is sampling (some run has not finished)."""
+        return self._wake.is_set() and not self._closed
 
     def close(self):
         """Stop recording; waits up to 1 s for the sampler thread (it ends within one interval)."""
         self._closed = True
+        self._wake.set()
         manager = self._manager_ref()
         if manager is not None:
             manager.remove_listener(self._on_event)
@@ -263,7 +273,9 @@ def _read_clock(clock):
 
 
 def _record_end(session, job_id):
-    for record in reversed(list(session.history)):
+    history = session.history
+    for i in range(len(history) - 1, -1, -1):  # the run is nearly always the last one
+        record = history[i]
         if record.job == job_id:
             return record.end
     return None
