@@ -23,7 +23,7 @@ PyDoc_STRVAR(module_doc,
 "  ChannelError, ChannelClosedError, ChannelNotFoundError\n"
 "\n"
 "Marshalling in slices\n"
-"  only_scalars(seq) -> bool\n"
+"  sliceable(seq, start=0, stop=None) -> bool\n"
 "\n"
 "Every interpreter that imports this module is registered until it is\n"
 "destroyed; interrupt() raises KeyboardInterrupt in a thread of any registered\n"

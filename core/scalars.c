@@ -1,39 +1,67 @@
-/* only_scalars(): whether a list or tuple holds nothing but immutable scalars.
+/* sliceable(): whether part of a list or tuple may be marshalled apart from the rest.
  *
- * A pulled list or tuple of scalars crosses in slices, each marshalled without
- * shared references (interp_kernel._marshalling). That is only right when no
- * item can be shared between slices in a way that shows: this check decides it,
- * ~1 ns per item where the same test in Python costs ~13 ns (a 10**6-item pull
- * spends 1 ms on it instead of 13 ms, half the interpreter's side of the pull).
+ * A long list or tuple of scalars crosses between interpreters in slices, each
+ * marshalled without shared references (interp_kernel._marshalling), which is only
+ * right when no item is shared in a way that shows or that costs memory (a str held
+ * twice would arrive as two): this check decides it, ~2 ns per item where the same test in Python
+ * costs ~13 ns (a 10**6-item pull spent 13 ms of its 26 on it).
  */
 #include "core.h"
 
+/* A str or bytes held twice would arrive as two copies (pickle keeps it shared),
+ * except the empty and one-character ones: CPython keeps a single copy of each. */
+#define SINGLETON_SIZE 1
+
 static int
-is_scalar(PyObject *item)
+sliceable_item(PyObject *item)
 {
-    return PyLong_CheckExact(item) || PyFloat_CheckExact(item)
-        || PyUnicode_CheckExact(item) || PyBytes_CheckExact(item)
-        || item == Py_None || PyBool_Check(item) || PyComplex_CheckExact(item);
+    if (PyLong_CheckExact(item) || PyFloat_CheckExact(item) || item == Py_None
+            || PyBool_Check(item) || PyComplex_CheckExact(item)) {
+        return 1;   /* pickle does not keep these shared either */
+    }
+    if (PyUnicode_CheckExact(item)) {
+        return PyUnicode_GET_LENGTH(item) <= SINGLETON_SIZE || Py_REFCNT(item) == 1;
+    }
+    if (PyBytes_CheckExact(item)) {
+        return PyBytes_GET_SIZE(item) <= SINGLETON_SIZE || Py_REFCNT(item) == 1;
+    }
+    return 0;
 }
 
-PyDoc_STRVAR(only_scalars_doc,
-"only_scalars(seq, /) -> bool\n"
+PyDoc_STRVAR(sliceable_doc,
+"sliceable(seq, start=0, stop=None, /) -> bool\n"
 "\n"
-"True when every item of the list or tuple seq is exactly an int, float,\n"
-"complex, str, bytes, bool or None (no subclass). Raises TypeError for\n"
-"anything but a list or tuple. Runs no Python code.");
+"True when every item of seq[start:stop] (seq a list or tuple) is exactly an int,\n"
+"float, complex, str, bytes, bool or None (no subclass), and every str or bytes of\n"
+"two or more characters or bytes among them is referenced by seq alone, once.\n"
+"Raises TypeError for anything but a list or tuple.\n"
+"Runs no Python code.");
 
 static PyObject *
-only_scalars(PyObject *module, PyObject *seq)
+sliceable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs < 1 || nargs > 3) {
+        return PyErr_Format(PyExc_TypeError, "sliceable() takes 1 to 3 arguments (%zd given)", nargs);
+    }
+    PyObject *seq = args[0];
     if (!PyList_CheckExact(seq) && !PyTuple_CheckExact(seq)) {
-        return PyErr_Format(PyExc_TypeError, "only_scalars() takes a list or tuple, not %.100s",
+        return PyErr_Format(PyExc_TypeError, "sliceable() takes a list or tuple, not %.100s",
                             Py_TYPE(seq)->tp_name);
     }
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!is_scalar(items[i])) {
+    Py_ssize_t start = 0, stop = n;
+    if (nargs > 1 && (start = PyNumber_AsSsize_t(args[1], PyExc_OverflowError)) == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (nargs > 2 && args[2] != Py_None
+            && (stop = PyNumber_AsSsize_t(args[2], PyExc_OverflowError)) == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    start = start < 0 ? 0 : (start > n ? n : start);
+    stop = stop < start ? start : (stop > n ? n : stop);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = start; i < stop; i++) {
+        if (!sliceable_item(items[i])) {
             Py_RETURN_FALSE;
         }
     }
@@ -41,6 +69,6 @@ only_scalars(PyObject *module, PyObject *seq)
 }
 
 PyMethodDef ik_scalars_methods[] = {
-    {"only_scalars", only_scalars, METH_O, only_scalars_doc},
+    {"sliceable", (PyCFunction)(void (*)(void))sliceable, METH_FASTCALL, sliceable_doc},
     {NULL, NULL, 0, NULL},
 };

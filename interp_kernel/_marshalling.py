@@ -54,14 +54,13 @@ def slices(seq):
     """Yield ``seq`` (a list or tuple) cut into slices of the same type,
     :data:`SLICE_ITEMS` items each, to marshal with :data:`SLICE_VERSION`.
 
-    Yields None, and stops, at the first slice holding anything but immutable scalars
-    (int, float, complex, str, bytes, bool, None): such a ``seq`` must be marshalled
-    whole, as its containers may be shared across slices or hold ``seq`` itself.
-    Each slice is checked as it is cut, so the first one is ready at once. Never raises.
+    Yields None, and stops, at the first slice that :func:`_core.sliceable` refuses
+    (anything but immutable scalars, or a str or bytes also held elsewhere): such a
+    ``seq`` must be marshalled whole, which keeps what is shared shared. Each slice
+    is checked as it is cut, so the first one is ready at once. Never raises.
     """
     for start in range(0, len(seq), SLICE_ITEMS):
-        items = seq[start:start + SLICE_ITEMS]
-        if not _core.only_scalars(items):
+        if not _core.sliceable(seq, start, start + SLICE_ITEMS):
             yield None
             return
-        yield items
+        yield seq[start:start + SLICE_ITEMS]

@@ -39,7 +39,7 @@ def encode_value(name, value, carriers, streams=None):
             type(value) in (bytes, str) and len(value) >= SHARE_NATIVELY_FROM):
         return (SHARED, _carry(value, carriers))
     if (streams is not None and type(value) in (list, tuple) and len(value) > SLICE_ITEMS
-            and _core.only_scalars(value)):
+            and _core.sliceable(value)):
         streams.append(PushedSlices(value))
         return streams[-1].payload()
     plain = _encode_plain(value, carriers)

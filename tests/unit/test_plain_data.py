@@ -69,7 +69,23 @@ def test_slices_cover_a_sequence_of_scalars_and_refuse_anything_else():
     assert all(type(items) is tuple for items in cut) and sum(cut, ()) == seq
     assert list(slices([0] * SLICE_ITEMS + [[1]] + [0] * 5))[-1] is None
     assert list(slices([1, 2.5, 1j, "s", b"b", None, True, collections.UserString("x")])) == [None]
-    assert list(slices([True, 1, 2.5, 1j, "s", b"b", None])) == [[True, 1, 2.5, 1j, "s", b"b", None]]
+    unique = [True, 1, 2.5, 1j, "", "s", b"b", None, "-".join(["made", "here"]), bytes(range(5))]
+    assert list(slices(unique)) == [unique]
+    shared = "held twice " * 10
+    assert list(slices([shared, shared])) == [None]  # would arrive as two copies: marshalled whole
+    assert list(slices([shared])) == [None]  # also held by the name `shared`
+
+
+def test_a_long_list_repeating_one_str_arrives_sharing_it(worker):
+    from interp_kernel._marshalling import SLICE_ITEMS
+
+    worker.run(f"line = 'x' * 1000\nlines = [line] * (3 * {SLICE_ITEMS})\nlines_t = tuple(lines)")
+    lines, lines_t = worker.pull("lines", "lines_t").values()
+    assert lines == ["x" * 1000] * (3 * SLICE_ITEMS) and len({id(s) for s in lines}) == 1
+    assert len({id(s) for s in lines_t}) == 1
+    line = "y" * 1000
+    worker.push(lines=[line] * (3 * SLICE_ITEMS))
+    assert worker.run("len({id(s) for s in lines}), len(lines)").value_repr == f"(1, {3 * SLICE_ITEMS})"
 
 
 def test_long_lists_and_tuples_of_scalars_cross_in_slices_unchanged(worker):
