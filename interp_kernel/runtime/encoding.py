@@ -127,16 +127,16 @@ class PulledSlices:
         return tuple(joined) if as_tuple else joined
 
 
-def decode_pulled(name, payload, slices):
+def decode_pulled(name, payload, parts):
     """The value of a pulled variable from its payload (a marshal string, a pickle, or
-    the word that it came in ``slices``, a :class:`PulledSlices`).
+    the word that it came in ``parts``, a :class:`PulledSlices`).
 
     Raises NotTransferableError when it cannot be unpickled here.
     """
     if payload[0] == MARSHALLED:
         return unmarshalled(payload[1])
     if payload[0] == MARSHALLED_PARTS:
-        return slices.take(name, payload[1])
+        return parts.take(name, payload[1])
     try:
         return _pickling.loads(payload[1])
     except Exception as exc:

@@ -21,17 +21,24 @@ def push(session, values):
     streams = []  # long lists and tuples of scalars, sent in slices once the job is queued
     try:
         encoded = {name: encode_value(name, value, carriers, streams) for name, value in values.items()}
-    except KeyboardInterrupt:
+    except BaseException as exc:
         _close(streams)
-        raise KeyboardInterrupt(f"{what} into {session.name!r} interrupted while encoding: nothing was bound") from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt(f"{what} into {session.name!r} interrupted while encoding: "
+                                    f"nothing was bound") from None
+        raise
     job = Job(session, PUSH, label=what)
     try:
         session.enqueue(job, (PUSH, job.id, encoded))
         try:
             for stream in streams:
                 stream.send()
-        except BaseException:  # the agent finds its channel closed and binds nothing
+        except BaseException as exc:
+            _close(streams)  # the agent finds its channels gone and binds nothing
             session.drop_queued(job) or job.wait()
+            if isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt(f"{what} into {session.name!r} interrupted while sending: "
+                                        f"nothing was bound") from None
             raise
         result = _wait(session, job, what, f"{', '.join(values)} bound in {session.name!r}")
     finally:

@@ -149,3 +149,20 @@ def test_a_named_queue_carries_plain_data_as_marshal_and_the_rest_pickled(manage
     assert job.wait(10).value_repr == "False"  # plain data never loaded pickle in there
     there.put(collections.OrderedDict(a=1))
     assert type(there.get(timeout=5)) is collections.OrderedDict
+
+
+def test_a_push_refused_after_a_long_list_binds_nothing_and_leaks_no_channel(worker):
+    import threading
+
+    from interp_kernel import _core
+    from interp_kernel._marshalling import SLICE_ITEMS
+    from interp_kernel.errors import NotTransferableError
+
+    before = set(_core.channel_list())
+    with pytest.raises(NotTransferableError, match="'lock'.*lock"):
+        worker.push(big=list(range(SLICE_ITEMS + 1)), lock=threading.Lock())
+    assert set(_core.channel_list()) == before
+    assert worker.run("'big' in globals()").value_repr == "False"
+    worker.push(big=list(range(SLICE_ITEMS + 1)))
+    assert worker.run("len(big)").value_repr == str(SLICE_ITEMS + 1)
+    assert set(_core.channel_list()) == before
