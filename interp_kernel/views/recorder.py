@@ -43,7 +43,7 @@ class ActivityRecorder:
 
     Attached to a manager through its listeners: a run's first sample is taken when
     it starts, its last when it finishes, and a sampler thread (parked while nothing
-    runs) samples all running ones together in between: every 2 ms while
+    runs, for up to PARK_LIMIT seconds) samples all running ones together in between: every 2 ms while
     the youngest run is under 2 s old, then less often (runs that go on for hours
     stay cheap; a run keeps at most MAX_SAMPLES samples, thinned evenly).
     Linux/Unix only (``time.pthread_getcpuclockid``); elsewhere it records no samples
@@ -59,6 +59,8 @@ class ActivityRecorder:
     MAX_RUNS = 1000
     #: Runs of the main interpreter kept (the oldest are dropped).
     MAX_MAIN_RECORDS = 5000
+    #: Seconds the sampler thread stays parked with nothing to sample before it ends.
+    PARK_LIMIT = 30.0
 
     supported = hasattr(time, "pthread_getcpuclockid")
 
@@ -160,12 +162,14 @@ class ActivityRecorder:
 
     def _sample(self):
         """The sampler thread: parked while nothing runs (starting a thread per cell cost
-        every plain cell ~0.3 ms); one interval after a run starts, samples every run on
-        every tick (same windows for all, so the picture can compare them)."""
+        every plain cell ~0.3 ms), ended after PARK_LIMIT seconds of that; one interval
+        after a run starts, samples every run on every tick (same windows for all, so
+        the picture can compare them)."""
         while True:
-            self._wake.wait()
+            woken = self._wake.wait(self.PARK_LIMIT)
             with self._lock:
-                if self._closed:
+                if self._closed or (not woken and not self._wake.is_set()):
+                    self._thread = None  # the next run starts another
                     return
                 if not self._active:
                     self._wake.clear()

@@ -1,6 +1,5 @@
 """The timeline SVG: pure records -> SVG, and real interpreters running in parallel or taking turns."""
 
-import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -272,13 +271,18 @@ def test_recorder_samples_only_while_something_runs(manager):
     cpu = samples[-1][1] - samples[0][1]
     assert 0 < cpu <= (samples[-1][0] - samples[0][0]) * 1.1 + 0.01
     # the next runs wake the same parked thread: starting one per cell cost every cell ~0.3 ms
-    samplers = lambda: [t for t in threading.enumerate() if t.name == "interp-activity"]  # noqa: E731
-    first = samplers()
+    first = recorder._thread
     for _ in range(3):
         w.run(_cpu_work(0.01))
-    assert len(first) == 1 and samplers() == first
+    assert first.is_alive() and recorder._thread is first
+    recorder.PARK_LIMIT = 0.1  # idle that long: the thread ends, the next run starts another
+    w.run(_cpu_work(0.01))
+    first.join(3)
+    assert not first.is_alive()
+    job = w.submit(_cpu_work(0.05))
+    job.wait()
+    assert len(recorder.samples(job.id)) >= 3 and recorder._thread is not first
     recorder.close()
-    assert not first[0].is_alive()
 
 
 def test_main_cells_get_a_lane(manager):
