@@ -113,17 +113,25 @@ class PulledSlices:
 
     def __init__(self):
         self._lists = {}
+        self._failed = {}  # name -> why joining its slices failed (MemoryError...)
 
     def add(self, name, items):
-        joined = self._lists.get(name)
-        if joined is None:
-            self._lists[name] = items if type(items) is list else list(items)
-        else:
-            joined.extend(items)
+        try:
+            joined = self._lists.get(name)
+            if joined is None:
+                self._lists[name] = items if type(items) is list else list(items)
+            else:
+                joined.extend(items)
+        except Exception as exc:  # never a partial value: take() raises instead
+            self._failed.setdefault(name, exc)
 
     def take(self, name, as_tuple):
-        """The list (a tuple when ``as_tuple``) joined from the slices of ``name``."""
+        """The list (a tuple when ``as_tuple``) joined from the slices of ``name``.
+        Raises NotTransferableError when a slice could not be joined."""
         joined = self._lists.pop(name, [])
+        if name in self._failed:
+            raise NotTransferableError(f"cannot pull {name!r} into the main interpreter: "
+                                       f"joining its slices failed ({self._failed[name]!r})")
         return tuple(joined) if as_tuple else joined
 
 

@@ -166,3 +166,27 @@ def test_a_push_refused_after_a_long_list_binds_nothing_and_leaks_no_channel(wor
     worker.push(big=list(range(SLICE_ITEMS + 1)))
     assert worker.run("len(big)").value_repr == str(SLICE_ITEMS + 1)
     assert set(_core.channel_list()) == before
+
+
+def test_a_slice_that_cannot_be_joined_fails_the_pull_instead_of_shortening_the_list(worker, monkeypatch):
+    from interp_kernel._marshalling import SLICE_ITEMS
+    from interp_kernel.errors import NotTransferableError
+    from interp_kernel.runtime import encoding
+
+    class OutOfMemoryOnTheSecondSlice(encoding.PulledSlices):
+        def add(self, name, items):
+            if name in self._lists:
+                items = _Unjoinable()
+            super().add(name, items)
+
+    class _Unjoinable:
+        def __iter__(self):
+            raise MemoryError("no room")
+
+    monkeypatch.setattr(encoding, "PulledSlices", OutOfMemoryOnTheSecondSlice)
+    monkeypatch.setattr("interp_kernel.runtime.transfers.PulledSlices", OutOfMemoryOnTheSecondSlice)
+    worker.run(f"big = list(range(3 * {SLICE_ITEMS}))")
+    with pytest.raises(NotTransferableError, match="'big'.*joining its slices failed.*no room"):
+        worker.pull("big")
+    monkeypatch.undo()
+    assert worker.pull("big") == list(range(3 * SLICE_ITEMS))
