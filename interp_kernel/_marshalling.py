@@ -9,9 +9,9 @@ halves of the transfer (:mod:`interp_kernel.runtime.encoding`,
 :mod:`interp_kernel.agent.transfer`); both ends run the same Python, so the format
 always matches.
 
-A long list or tuple is pulled in slices (:func:`slices`) so that the main side
-rebuilds one slice while the interpreter encodes the next: on two cores a pull then
-costs about what rebuilding the objects alone costs.
+A long list or tuple of scalars crosses in slices (:func:`slices`), pulled and pushed,
+so that one side rebuilds a slice while the other encodes the next: on two cores a
+transfer then costs about what rebuilding the objects alone costs.
 """
 
 import marshal
@@ -22,7 +22,7 @@ from interp_kernel import _core
 #: builtin (it checks exact types, so subclasses go to pickle with their class).
 _PLAIN = frozenset({list, tuple, dict, set, frozenset, int, float, complex, str, bytes, bool, type(None)})
 
-#: A list or tuple at least this long crosses in slices of this many items.
+#: A list or tuple longer than this crosses in slices of this many items.
 SLICE_ITEMS = 1 << 15
 
 #: marshal version of a slice of scalars: 2 records no shared references, which

@@ -31,8 +31,8 @@ events (agent -> main):
 * ``(CLEAR, job, wait)``: ``clear_output(wait)``.
 * ``(INPUT, job, prompt, password, request)``: ask the frontend for a line (a
   password when ``password``); ``request`` numbers the requests of this agent.
-* ``(PART, job, name, items)``: the next slice (a list) of the long list or tuple
-  pulled as ``name``; its ``DONE`` names it with a ``MARSHALLED_PARTS`` payload.
+* ``(PART, job, name, items)``: the next slice (a list or tuple) of the long list or
+  tuple pulled as ``name``; its ``DONE`` names it with a ``MARSHALLED_PARTS`` payload.
 * ``(DONE, job, status, payload)``: the job ended with ``status``, one of ``OK``,
   ``ERROR``, ``INTERRUPTED``. With ``OK``, ``payload`` is the job's result (a cell's
   MIME bundle or None, a pull's dict name -> payload, a helper's answer); otherwise
