@@ -277,9 +277,7 @@ def _read_clock(clock):
 
 
 def _record_end(session, job_id):
-    history = session.history
-    for i in range(len(history) - 1, -1, -1):  # the run is nearly always the last one
-        record = history[i]
+    for record in reversed(session.history):  # no copy: the run is nearly always the last one
         if record.job == job_id:
             return record.end
     return None
