@@ -6,14 +6,16 @@ channels, made by the session and passed to ``interp_kernel.agent.serve(commands
 events, replies, sleeper)``. Every message is a ``marshal``-ed tuple whose first
 item is its kind; ``job`` is the id of the job the message belongs to (an int).
 
-commands (main -> agent), one job at a time, in order:
+commands (main -> agent), one job at a time, in order; ``reply_to`` is the id of the
+channel that gets the job's ``DONE`` (its waiter's, see
+:mod:`interp_kernel.runtime.direct`), or None for the events channel:
 
-* ``(RUN, job, code, filename)``: run ``code`` as a cell compiled under ``filename``.
-* ``(PUSH, job, values)``: bind ``values``, a dict name -> ``(payload kind, data)``.
-* ``(PULL, job, names)``: encode the variables ``names`` (a list) as payloads.
-* ``(CALL, job, helper, args)``: run the introspection helper ``helper`` (one of
+* ``(RUN, job, reply_to, code, filename)``: run ``code`` as a cell compiled under ``filename``.
+* ``(PUSH, job, reply_to, values)``: bind ``values``, a dict name -> ``(payload kind, data)``.
+* ``(PULL, job, reply_to, names)``: encode the variables ``names`` (a list) as payloads.
+* ``(CALL, job, reply_to, helper, args)``: run the introspection helper ``helper`` (one of
   ``HELPERS``) with the list ``args``.
-* ``(APPLY, job, payload)``: call a function; ``payload`` (a payload kind below)
+* ``(APPLY, job, reply_to, payload)``: call a function; ``payload`` (a payload kind below)
   holds the pickled ``(func, args, kwargs)``. ``DONE`` answers ``OK`` with
   ``(RETURNED, payload)`` (the pickled return value) or ``(RAISED, payload,
   traceback text)`` (the pickled exception, or None when it cannot be pickled, and
@@ -33,10 +35,13 @@ events (agent -> main):
   password when ``password``); ``request`` numbers the requests of this agent.
 * ``(PART, job, name, items)``: the next slice (a list or tuple) of the long list or
   tuple pulled as ``name``; its ``DONE`` names it with a ``MARSHALLED_PARTS`` payload.
-* ``(DONE, job, status, payload)``: the job ended with ``status``, one of ``OK``,
-  ``ERROR``, ``INTERRUPTED``. With ``OK``, ``payload`` is the job's result (a cell's
-  MIME bundle or None, a pull's dict name -> payload, a helper's answer); otherwise
-  it is ``(ename, evalue, traceback text, hint)``.
+* ``(DONE, job, status, payload, events_before)``: the job ended with ``status``, one
+  of ``OK``, ``ERROR``, ``INTERRUPTED``. With ``OK``, ``payload`` is the job's result
+  (a cell's MIME bundle or None, a pull's dict name -> payload, a helper's answer);
+  otherwise it is ``(ename, evalue, traceback text, hint)``. Sent to the command's
+  ``reply_to`` channel when it has one that is open, with ``events_before`` the
+  number of events the agent had sent until then (the waiter lets the session
+  handle those first); on the events channel ``events_before`` is None.
 
 replies (main -> agent): ``(request, answer)`` for each ``INPUT`` event, ``answer``
 a str, or None when the frontend takes no input.

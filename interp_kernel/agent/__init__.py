@@ -47,12 +47,14 @@ class _Agent:
         self.thread_jobs = {}  # thread id -> id of the job whose code started that thread
         self.send_lock = _thread.allocate_lock()
         self.input_requests = 0
+        self.sent = 0  # events sent so far; a DONE sent elsewhere says how many came before it
 
     def send(self, *message):
         """Send one event to the main side. Blocks only if the channel is full."""
         data = marshal.dumps(message)
         with self.send_lock:
             _core.channel_send(self.events, data)
+            self.sent += 1
 
     def send_part(self, name, items, version):
         """Send a ``PART`` event of the running job, marshalled with ``version``.
@@ -62,6 +64,19 @@ class _Agent:
         data = marshal.dumps((PART, self.job, name, items), version)
         with self.send_lock:
             _core.channel_send(self.events, data)
+            self.sent += 1
+
+    def send_done(self, job, status, payload, reply_to):
+        """Send the job's ``DONE``: to ``reply_to`` (its waiter's channel), saying how
+        many events came before it, when a thread waits there (the channel has room);
+        otherwise as an event."""
+        if reply_to is not None:
+            try:
+                _core.channel_send(reply_to, marshal.dumps((DONE, job, status, payload, self.sent)), 0)
+                return
+            except (TimeoutError, _core.ChannelError):
+                pass
+        self.send(DONE, job, status, payload, None)
 
     def output_job(self):
         """The job that output written now by the calling thread belongs to: the running
@@ -110,18 +125,18 @@ class _Agent:
             kind = message[0]
             if kind == STOP:
                 return
-            job = message[1]
+            job, reply_to = message[1], message[2]
             self.job = job
             if kind == RUN:
                 self.cell_job = job
             try:
-                status, payload = handlers[kind](*message[2:])
+                status, payload = handlers[kind](*message[3:])
             except BaseException as exc:  # a bug of ours: report it, keep serving
                 from interp_kernel.agent.tracebacks import error_payload
 
                 status, payload = ERROR, error_payload(exc, None, "")
             frontend.flush_streams()
-            self.send(DONE, job, status, payload)
+            self.send_done(job, status, payload, reply_to)
 
 
 def _push(values):

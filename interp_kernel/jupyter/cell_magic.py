@@ -18,7 +18,6 @@ from interp_kernel.jupyter.context import check_variables
 from interp_kernel.jupyter.rendering import log, one_line_error
 from interp_kernel.jupyter.routing import Labeller
 from interp_kernel.jupyter.sigint import InterruptGate
-from interp_kernel.runtime.jobs import wait_event
 from interp_kernel.runtime.session import CONFIGS
 
 #: How long an interrupted foreground cell may take to stop before the magic gives up
@@ -77,7 +76,7 @@ class InterpCellMagics(Magics):
                     context.push(session, values)
             if args.bg is not None:
                 return self._run_in_background(args, sessions, cell, target)
-            jobs = self._submit(sessions, cell, target)
+            jobs = self._submit(sessions, cell, target, direct=True)
             return self._run_in_foreground(names, jobs, target, args.outputs, gate)
 
     # -- the steps ----------------------------------------------------------------------
@@ -110,21 +109,31 @@ class InterpCellMagics(Magics):
                 what = f"background job {busy.handle!r}" if busy is not None and not busy.done else "running cell"
                 self.context.router.stream(target, "stderr", f"[{session.name}] waiting for its {what} to finish first\n")
 
-    def _submit(self, sessions, cell, target, status=None):
-        """Queue the cell in every session; returns name -> runtime Job."""
+    def _submit(self, sessions, cell, target, status=None, direct=False):
+        """Queue the cell in every session; returns name -> runtime Job. ``direct``
+        (a foreground cell, which waits for its jobs itself): their ends come straight
+        to the waiting thread (one thread wake-up less, see
+        :mod:`interp_kernel.runtime.direct`)."""
         router = self.context.router
         code = "\n" + cell  # line numbers are the cell's: line 1 is the %%interp line
         multi = len(sessions) > 1
         jobs = {}
-        for session in sessions:
-            jobs[session.name] = session.submit(
-                code,
-                on_output=Labeller(router, target, session.name if multi else None, status),
-                on_display=lambda data, metadata, _t=target, **kw: router.display(_t, data, metadata, **kw),
-                on_clear=lambda wait, _t=target: router.clear(_t, wait),
-                on_input=lambda prompt, password, _t=target: router.ask(_t, prompt, password),
-                filename=self._filename(session.name),
-            )
+        try:
+            for session in sessions:
+                jobs[session.name] = session.submit(
+                    code,
+                    on_output=Labeller(router, target, session.name if multi else None, status),
+                    on_display=lambda data, metadata, _t=target, **kw: router.display(_t, data, metadata, **kw),
+                    on_clear=lambda wait, _t=target: router.clear(_t, wait),
+                    on_input=lambda prompt, password, _t=target: router.ask(_t, prompt, password),
+                    filename=self._filename(session.name),
+                    direct=direct,
+                )
+        except BaseException:
+            for job in jobs.values():  # nobody will wait for them: their ends go to the reader
+                if job.reply is not None:
+                    job.reply.close()
+            raise
         return jobs
 
     def _run_in_background(self, args, sessions, cell, target):
@@ -209,7 +218,7 @@ class InterpCellMagics(Magics):
             if gate.pending:
                 raise KeyboardInterrupt
             for job in jobs.values():
-                wait_event(job.done)
+                job.wait_done()
             return True
         except KeyboardInterrupt:
             pass
@@ -231,7 +240,7 @@ class InterpCellMagics(Magics):
             if not running or left <= 0:
                 break
             retry = any(name not in delivered for name, job in jobs.items() if not job.finished())
-            wait_event(running[0].done, min(left, 0.005) if retry else left)
+            running[0].wait_done(min(left, 0.005) if retry else left)
         return all(job.finished() for job in jobs.values())
 
     def _filename(self, name):

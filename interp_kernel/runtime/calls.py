@@ -15,12 +15,13 @@ class InterpreterError(Exception):
     """An exception of a called function whose type could not cross back to main."""
 
 
-def submit_call(session, func, args, kwargs, on_output=None):
+def submit_call(session, func, args, kwargs, on_output=None, direct=False):
     """Queue ``func(*args, **kwargs)`` in ``session``; returns ``(job, carriers)`` at once.
 
     Raises NotTransferableError (naming the function) when the call cannot be pickled,
     SessionClosedError when the session is closed. Keep ``carriers`` alive until the
-    job is done. ``on_output(stream, text)`` gets what the call prints.
+    job is done. ``on_output(stream, text)`` gets what the call prints. ``direct``:
+    the caller will wait for the job, and receives its end itself (see Session.enqueue).
     """
     if not callable(func):
         raise TypeError(f"call() needs a callable, not a {type(func).__qualname__} object")
@@ -28,7 +29,7 @@ def submit_call(session, func, args, kwargs, on_output=None):
     label = getattr(func, "__qualname__", type(func).__qualname__)
     payload = encode_value(label, (func, args, kwargs), carriers)
     job = Job(session, APPLY, label=f"call {label}", on_output=on_output)
-    session.enqueue(job, (APPLY, job.id, payload))
+    session.enqueue(job, (APPLY, job.id, payload), direct=direct)
     return job, carriers
 
 
@@ -66,7 +67,7 @@ def call_outcome(session, result):
 
 def call(session, func, args, kwargs, timeout=None, on_output=None):
     """Run ``func(*args, **kwargs)`` in ``session`` and return its value (see Session.call)."""
-    job, carriers = submit_call(session, func, args, kwargs, on_output)
+    job, carriers = submit_call(session, func, args, kwargs, on_output, direct=True)
     result = job.wait(timeout)
     del carriers
     if result is None:

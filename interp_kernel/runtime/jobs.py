@@ -94,7 +94,8 @@ class Job:
     ``on_display(data, metadata)`` (with ``display_id=..., update=...`` keywords when
     the interpreter gave a display id), ``on_clear(wait)`` (``clear_output``),
     ``on_input(prompt, password) -> str | None``, ``on_part(name, items)`` (a slice of
-    a long list or tuple being pulled).
+    a long list or tuple being pulled). A job queued with ``direct=True`` has a
+    ``reply`` (:mod:`interp_kernel.runtime.direct`): its waiter receives its ``DONE``.
     """
 
     session: object
@@ -109,10 +110,20 @@ class Job:
     result: RunResult | None = None
     started: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
+    reply: object = None  # a DirectReply when the waiter takes the job's DONE itself
 
     def finished(self):
         """True once the job has a result."""
         return self.done.is_set()
+
+    def wait_done(self, timeout=None):
+        """Block until the job has finished (True) or ``timeout`` seconds passed (False).
+
+        Raises KeyboardInterrupt (Ctrl-C in the main thread) with the job still going on.
+        """
+        if self.reply is not None:
+            return self.reply.wait(timeout)
+        return wait_event(self.done, timeout)
 
     def wait(self, timeout=None):
         """Wait for the result; returns it, or None if ``timeout`` seconds passed first.
@@ -123,12 +134,12 @@ class Job:
         KeyboardInterrupt propagates and the job goes on.
         """
         try:
-            wait_event(self.done, timeout)
+            self.wait_done(timeout)
         except KeyboardInterrupt:
             if self.session.current is not self:  # queued behind another job: leave that one be
                 raise
             self.session.interrupt()
-            if not wait_event(self.done, 2.0):
+            if not self.wait_done(2.0):
                 raise
         return self.result
 

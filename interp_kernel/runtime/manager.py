@@ -153,11 +153,14 @@ class Manager:
         the session's name first. Returns a dict name -> RunResult; a failure in one
         does not stop the others.
         """
-        jobs = self.submit_many(names, code, on_output=on_output, on_display=on_display, config=config)
+        jobs = self.submit_many(names, code, on_output=on_output, on_display=on_display, config=config,
+                                direct=True)
         return {name: job.wait() for name, job in jobs.items()}
 
-    def submit_many(self, names, code, *, on_output=None, on_display=None, config=None):
-        """Start ``code`` in several sessions; returns a dict name -> Job without waiting."""
+    def submit_many(self, names, code, *, on_output=None, on_display=None, config=None, direct=False):
+        """Start ``code`` in several sessions; returns a dict name -> Job without waiting.
+
+        ``direct``: the caller will wait for every job (see :meth:`Session.submit`)."""
         sessions = [self.session(name, config=config) for name in names]
         jobs = {}
         for session in sessions:
@@ -165,6 +168,7 @@ class Manager:
                 code,
                 on_output=_tagged(on_output, session.name),
                 on_display=_tagged(on_display, session.name),
+                direct=direct,
             )
         return jobs
 

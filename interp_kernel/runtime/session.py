@@ -20,6 +20,7 @@ from interp_kernel._protocol import (
 )
 from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
+from interp_kernel.runtime.direct import DirectReply, HandledEvents
 from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
 from interp_kernel.runtime.names import check_interpreter_name
 
@@ -72,6 +73,8 @@ class Session:
             target=self._run_agent, args=(_interpreters.new_config(config), code),
             name=f"interp-agent-{name}", daemon=True,
         )
+        self._reply_channels = []  # channels of direct replies, kept for reuse (runtime.direct)
+        self._handled = HandledEvents()  # a direct DONE waits for the events sent before it
         self._reader = threading.Thread(target=self._read_events, name=f"interp-reader-{name}", daemon=True)
         self._reader.start()
         self._agent.start()
@@ -112,16 +115,18 @@ class Session:
     # -- work ----------------------------------------------------------------------
 
     def submit(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
-               label=None):
+               label=None, direct=False):
         """Queue ``code`` to run as a cell; returns its :class:`Job` at once.
 
         The cell runs all statements, then evaluates a trailing expression whose MIME
         bundle becomes the result's ``data``. Raises SessionClosedError if closed.
+        ``direct``: the caller will wait for the job (``job.wait``), and receives its
+        end itself (:mod:`interp_kernel.runtime.direct`).
         """
         job = Job(self, RUN, label=label or first_line(code), on_output=on_output,
                   on_display=on_display, on_input=on_input, on_clear=on_clear)
         filename = filename or f"<{self.name}:cell {job.id}>"
-        self.enqueue(job, (RUN, job.id, code, filename))
+        self.enqueue(job, (RUN, job.id, code, filename), direct=direct)
         return job
 
     def run(self, code, *, on_output=None, on_display=None, on_input=None, on_clear=None, filename=None,
@@ -134,7 +139,7 @@ class Session:
         written, from the reader thread (the other callbacks: see :class:`Job`).
         """
         job = self.submit(code, on_output=on_output, on_display=on_display, on_input=on_input,
-                          on_clear=on_clear, filename=filename)
+                          on_clear=on_clear, filename=filename, direct=True)
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"the cell in {self.name!r} is still running after {timeout} s")
@@ -183,6 +188,8 @@ class Session:
             if self._queued.pop(job.id, None) is None:
                 return False
             self._jobs.pop(job.id, None)
+        if job.reply is not None:
+            job.reply.close()
         return True
 
     def call_helper(self, helper, *args, timeout=5.0):
@@ -194,7 +201,7 @@ class Session:
         if self.current is not None:
             raise SessionBusyError(f"interpreter {self.name!r} is busy")
         job = Job(self, CALL, label=helper)
-        self.enqueue(job, (CALL, job.id, helper, list(args)))
+        self.enqueue(job, (CALL, job.id, helper, list(args)), direct=True)
         result = job.wait(timeout)
         if result is None:
             raise TimeoutError(f"{helper} in {self.name!r} did not answer within {timeout} s")
@@ -265,8 +272,9 @@ class Session:
             destroyed = not self._destroyer.is_alive()
         if not destroyed:
             lifecycle.session_undestroyed(self)
-        for channel in (self._commands, self._replies, self._sleeper):
+        for channel in (self._commands, self._replies, self._sleeper, *self._reply_channels):
             _destroy_channel(channel)
+        self._reply_channels.clear()
         _core.channel_close(self._events)  # the reader drains what is left, then ends
         self._reader.join(1.0)
         _destroy_channel(self._events)
@@ -307,15 +315,20 @@ class Session:
                 self._fail_pending(f"the agent of {self.name!r} died: {self._agent_failure}")
 
     def _read_events(self):
-        while True:
-            try:
-                message = marshal.loads(_core.channel_recv(self._events))
-            except _core.ChannelError:
-                return
-            try:
-                self._dispatch(*message)
-            except Exception as exc:  # a failing callback must not stop the reader
-                print(f"interp_kernel: error in an output callback of {self.name!r}: {exc!r}", file=sys.__stderr__)
+        try:
+            while True:
+                try:
+                    message = marshal.loads(_core.channel_recv(self._events))
+                except _core.ChannelError:
+                    return
+                try:
+                    self._dispatch(*message)
+                except Exception as exc:  # a failing callback must not stop the reader
+                    print(f"interp_kernel: error in an output callback of {self.name!r}: {exc!r}",
+                          file=sys.__stderr__)
+                self._handled.add()
+        finally:
+            self._handled.end()
 
     def _dispatch(self, kind, job_id, *rest):
         if kind == READY:
@@ -346,7 +359,19 @@ class Session:
             if job is not None and job.on_part is not None:
                 job.on_part(*rest)
         elif kind == DONE and job_id in self._jobs:
-            self._complete(self._jobs[job_id], *rest)
+            status, payload, _ = rest
+            job = self._jobs[job_id]
+            self._complete(job, status, payload)
+            if job.reply is not None:  # a waiter that armed its reply too late
+                job.reply.abort()
+
+    def _complete_direct(self, job, status, payload, events_before):
+        """Complete ``job`` from its direct reply (in its waiter's thread), once the
+        reader has handled the ``events_before`` events the agent sent before it."""
+        if threading.current_thread() is not self._reader:
+            self._handled.wait_for(events_before)
+        if self._jobs.get(job.id) is job:
+            self._complete(job, status, payload)
 
     def _complete(self, job, status, payload):
         ended = time.perf_counter()
@@ -371,11 +396,21 @@ class Session:
 
     # -- queueing --------------------------------------------------------------------------
 
-    def enqueue(self, job, message):
+    def enqueue(self, job, message, *, direct=False):
         """Queue a job (for this runtime layer: runs, transfers, calls); the agent gets
-        its command when the jobs before it are done. Raises SessionClosedError."""
+        its command when the jobs before it are done. ``message`` is the command
+        without its reply channel: ``(kind, job id, *arguments)``. With ``direct`` the
+        caller must wait for the job (``job.wait``): its ``DONE`` comes straight to
+        that thread (:mod:`interp_kernel.runtime.direct`). Raises SessionClosedError."""
+        reply_to = None
+        if direct:
+            job.reply = DirectReply(self, job)
+            reply_to = job.reply.channel
+        message = (message[0], message[1], reply_to, *message[2:])
         with self._lock:
             if self._closed:
+                if job.reply is not None:
+                    job.reply.close()
                 raise SessionClosedError(f"interpreter {self.name!r} is closed")
             self._jobs[job.id] = job
             self._queued[job.id] = message
@@ -413,6 +448,8 @@ class Session:
         for job in jobs:
             job.resolve(RunResult(self.name, ERROR, error=ErrorInfo("SessionClosedError", reason, reason),
                                   started=job.started or now, ended=now))
+            if job.reply is not None:
+                job.reply.abort()
 
 
 def _destroy_channel(channel):

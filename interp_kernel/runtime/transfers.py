@@ -29,7 +29,7 @@ def push(session, values):
         raise
     job = Job(session, PUSH, label=what)
     try:
-        session.enqueue(job, (PUSH, job.id, encoded))
+        session.enqueue(job, (PUSH, job.id, encoded), direct=True)
         try:
             for stream in streams:
                 stream.send()
@@ -62,7 +62,7 @@ def pull(session, names):
     what = "pull of " + ", ".join(names)
     slices = PulledSlices()
     job = Job(session, PULL, label=what, on_part=slices.add)
-    session.enqueue(job, (PULL, job.id, list(names)))
+    session.enqueue(job, (PULL, job.id, list(names)), direct=True)
     result = _wait(session, job, what, None)
     if not result.ok:
         if result.error.ename == "NameError":

@@ -61,6 +61,10 @@ class ActivityRecorder:
     MAX_MAIN_RECORDS = 5000
     #: Seconds the sampler thread stays parked with nothing to sample before it ends.
     PARK_LIMIT = 30.0
+    #: Seconds the sampler goes on ticking after the last run ended, before it parks: a
+    #: run that follows soon (cells a few ms apart) then wakes no parked thread, which
+    #: would take main's GIL in the middle of that run's start.
+    LINGER = 0.25
 
     supported = hasattr(time, "pthread_getcpuclockid")
 
@@ -72,7 +76,8 @@ class ActivityRecorder:
         self._configs = {}  # session name -> config
         self._main_records = []
         self._thread = None
-        self._wake = threading.Event()  # set while runs are being sampled
+        self._wake = threading.Event()  # set while the sampler ticks
+        self._parked = True  # the sampler waits for _wake (or there is none yet)
         self._closed = False
         for session in manager.sessions():
             self._configs[session.name] = session.config
@@ -154,27 +159,42 @@ class ActivityRecorder:
     # -- sampler ------------------------------------------------------------------------
 
     def _ensure_thread(self):
-        """Wake the sampler (the caller holds the lock); start it the first time."""
-        self._wake.set()
+        """Wake the sampler if it is parked (the caller holds the lock); start it the
+        first time."""
         if self._thread is None or not self._thread.is_alive():  # first run, or after a fork
+            self._parked = False
+            self._wake.set()
             self._thread = threading.Thread(target=self._sample, name="interp-activity", daemon=True)
             self._thread.start()
+        elif self._parked:
+            self._parked = False
+            self._wake.set()
 
     def _sample(self):
         """The sampler thread: parked while nothing runs (starting a thread per cell cost
         every plain cell ~0.3 ms), ended after PARK_LIMIT seconds of that; one interval
         after a run starts, samples every run on every tick (same windows for all, so
-        the picture can compare them)."""
+        the picture can compare them); goes on ticking for LINGER seconds after the
+        last run ended."""
+        idle_since = None
         while True:
             woken = self._wake.wait(self.PARK_LIMIT)
             with self._lock:
                 if self._closed or (not woken and not self._wake.is_set()):
                     self._thread = None  # the next run starts another
                     return
-                if not self._active:
-                    self._wake.clear()
-                    continue
-                wait = min(track.interval(time.perf_counter()) for track in self._active.values())
+                now = time.perf_counter()
+                if self._active:
+                    idle_since = None
+                    wait = min(track.interval(now) for track in self._active.values())
+                else:
+                    idle_since = now if idle_since is None else idle_since
+                    if now - idle_since >= self.LINGER:
+                        self._wake.clear()
+                        self._parked = True
+                        idle_since = None
+                        continue
+                    wait = self.SCHEDULE[0][1]
             time.sleep(wait)  # the youngest run sets the pace
             with self._lock:
                 if self._closed:
@@ -213,8 +233,8 @@ class ActivityRecorder:
 
     @property
     def running(self):
-        """True while the sampler is sampling (some run has not finished)."""
-        return self._wake.is_set() and not self._closed
+        """True while some run is being sampled (has not finished)."""
+        return bool(self._active) and not self._closed
 
     def close(self):
         """Stop recording; waits up to 1 s for the sampler thread (it ends within one interval)."""

@@ -158,6 +158,7 @@ def test_a_push_refused_after_a_long_list_binds_nothing_and_leaks_no_channel(wor
     from interp_kernel._marshalling import SLICE_ITEMS
     from interp_kernel.errors import NotTransferableError
 
+    worker.run("pass")  # makes the reply channel the session keeps for the jobs it waits for
     before = set(_core.channel_list())
     with pytest.raises(NotTransferableError, match="'lock'.*lock"):
         worker.push(big=list(range(SLICE_ITEMS + 1)), lock=threading.Lock())

@@ -285,6 +285,26 @@ def test_recorder_samples_only_while_something_runs(manager):
     recorder.close()
 
 
+def test_the_sampler_ticks_on_briefly_after_a_run_then_uses_no_cpu(manager):
+    recorder = recorder_for(manager)
+    recorder.LINGER = 0.2
+    w = manager.session("w")
+    w.run("1")
+    thread = recorder._thread
+    clock = time.pthread_getcpuclockid(thread.ident)
+    w.run("2")  # soon after: the thread is still ticking, nothing had to wake it
+    assert recorder._thread is thread and not recorder._parked
+    time.sleep(0.5)  # past LINGER: parked
+    assert recorder._parked and thread.is_alive()
+    used = time.clock_gettime(clock)
+    time.sleep(0.3)
+    assert time.clock_gettime(clock) == used  # parked: not scheduled at all
+    job = w.submit(_cpu_work(0.05))
+    job.wait()
+    assert len(recorder.samples(job.id)) >= 3  # a run wakes it again
+    recorder.close()
+
+
 def test_main_cells_get_a_lane(manager):
     from IPython.core.interactiveshell import InteractiveShell
 
