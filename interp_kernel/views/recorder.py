@@ -42,10 +42,11 @@ class ActivityRecorder:
     """Samples the CPU time of each running interpreter's agent thread.
 
     Attached to a manager through its listeners: a run's first sample is taken when
-    it starts, its last when it finishes, and a sampler thread (parked while nothing
-    runs, for up to PARK_LIMIT seconds) samples all running ones together in between: every 2 ms while
-    the youngest run is under 2 s old, then less often (runs that go on for hours
-    stay cheap; a run keeps at most MAX_SAMPLES samples, thinned evenly).
+    it starts, its last when it finishes, and a sampler thread (looking for runs
+    every POLL seconds while none runs, ending after PARK_LIMIT seconds of that)
+    samples all running ones together in between: every 2 ms while the youngest run
+    is under 2 s old, then less often (runs that go on for hours stay cheap; a run
+    keeps at most MAX_SAMPLES samples, thinned evenly).
     Linux/Unix only (``time.pthread_getcpuclockid``); elsewhere it records no samples
     (main's runs are still kept) and the timeline shows plain bars.
     """
@@ -59,12 +60,14 @@ class ActivityRecorder:
     MAX_RUNS = 1000
     #: Runs of the main interpreter kept (the oldest are dropped).
     MAX_MAIN_RECORDS = 5000
-    #: Seconds the sampler thread stays parked with nothing to sample before it ends.
+    #: Seconds the sampler thread goes on with nothing to sample before it ends.
     PARK_LIMIT = 30.0
-    #: Seconds the sampler goes on ticking after the last run ended, before it parks: a
-    #: run that follows soon (cells a few ms apart) then wakes no parked thread, which
-    #: would take main's GIL in the middle of that run's start.
-    LINGER = 0.25
+    #: Seconds between the sampler's looks for new runs while it samples none. A new
+    #: run does not wake it: the wake-up would take main's GIL and a core in the middle
+    #: of the run's start (measured: +0.2 ms on a plain cell's round trip when the
+    #: sampler ticked during it). A run shorter than this may get only its first and
+    #: last samples, which still give its CPU share.
+    POLL = 0.02
 
     supported = hasattr(time, "pthread_getcpuclockid")
 
@@ -76,8 +79,6 @@ class ActivityRecorder:
         self._configs = {}  # session name -> config
         self._main_records = []
         self._thread = None
-        self._wake = threading.Event()  # set while the sampler ticks
-        self._parked = True  # the sampler waits for _wake (or there is none yet)
         self._closed = False
         for session in manager.sessions():
             self._configs[session.name] = session.config
@@ -159,42 +160,28 @@ class ActivityRecorder:
     # -- sampler ------------------------------------------------------------------------
 
     def _ensure_thread(self):
-        """Wake the sampler if it is parked (the caller holds the lock); start it the
-        first time."""
-        if self._thread is None or not self._thread.is_alive():  # first run, or after a fork
-            self._parked = False
-            self._wake.set()
+        """Start the sampler if it is not running (the caller holds the lock)."""
+        if self._thread is None or not self._thread.is_alive():  # first run, idle too long, or a fork
             self._thread = threading.Thread(target=self._sample, name="interp-activity", daemon=True)
             self._thread.start()
-        elif self._parked:
-            self._parked = False
-            self._wake.set()
 
     def _sample(self):
-        """The sampler thread: parked while nothing runs (starting a thread per cell cost
-        every plain cell ~0.3 ms), ended after PARK_LIMIT seconds of that; one interval
-        after a run starts, samples every run on every tick (same windows for all, so
-        the picture can compare them); goes on ticking for LINGER seconds after the
-        last run ended."""
-        idle_since = None
+        """The sampler thread: started by the first run (starting one per cell cost every
+        plain cell ~0.3 ms), ends after PARK_LIMIT seconds with nothing to sample;
+        looks for new runs every POLL seconds, and samples every run on every tick
+        (same windows for all, so the picture can compare them)."""
+        idle_since = time.perf_counter()
         while True:
-            woken = self._wake.wait(self.PARK_LIMIT)
             with self._lock:
-                if self._closed or (not woken and not self._wake.is_set()):
+                now = time.perf_counter()
+                if self._closed or (not self._active and now - idle_since >= self.PARK_LIMIT):
                     self._thread = None  # the next run starts another
                     return
-                now = time.perf_counter()
                 if self._active:
-                    idle_since = None
+                    idle_since = now
                     wait = min(track.interval(now) for track in self._active.values())
                 else:
-                    idle_since = now if idle_since is None else idle_since
-                    if now - idle_since >= self.LINGER:
-                        self._wake.clear()
-                        self._parked = True
-                        idle_since = None
-                        continue
-                    wait = self.SCHEDULE[0][1]
+                    wait = self.POLL
             time.sleep(wait)  # the youngest run sets the pace
             with self._lock:
                 if self._closed:
@@ -237,9 +224,8 @@ class ActivityRecorder:
         return bool(self._active) and not self._closed
 
     def close(self):
-        """Stop recording; waits up to 1 s for the sampler thread (it ends within one interval)."""
+        """Stop recording; waits up to 1 s for the sampler thread (it ends within one POLL)."""
         self._closed = True
-        self._wake.set()
         manager = self._manager_ref()
         if manager is not None:
             manager.remove_listener(self._on_event)
