@@ -4,7 +4,10 @@ Main side of each session: an *agent thread* (a daemon thread of the main
 interpreter that stays inside ``_interpreters.exec`` running :func:`agent.serve`
 for the session's whole life) and a *reader thread* that receives the agent's
 events (output, displays, input requests, results) and hands them to the job
-they belong to. Work is queued: the agent runs one job at a time, in order.
+they belong to. Work is queued: the agent runs one job at a time, in order. A job
+that its caller waits for (``run``, ``push``, ``pull``, ``call``, a foreground
+``%%interp`` cell) ends with a direct reply to the waiting thread instead
+(:mod:`interp_kernel.runtime.direct`).
 """
 
 import marshal
