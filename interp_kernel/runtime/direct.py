@@ -85,14 +85,17 @@ class DirectReply:
         try:
             if threading.current_thread() is not threading.main_thread():
                 return self._receive(timeout, None, None)
+            previous = signal.getsignal(signal.SIGINT)
+            if not callable(previous):  # SIG_DFL, SIG_IGN, or not installed from Python: no KeyboardInterrupt
+                return self._receive(timeout, None, None)
             held = _HeldBack()
-            previous = signal.signal(signal.SIGINT, held)  # (a pending SIGINT raises here: nothing armed)
+            signal.signal(signal.SIGINT, held)  # (a pending SIGINT raises here: nothing armed yet)
             try:
                 return self._receive(timeout, SIGNAL_STEP, held)
             finally:
                 self.close()
                 signal.signal(signal.SIGINT, previous)
-                if held.came and callable(previous):
+                if held.came:
                     previous(signal.SIGINT, None)
         finally:
             self.close()

@@ -139,3 +139,12 @@ def test_no_reply_channel_is_left_behind(manager):
     assert blocker.wait(5).ok
     manager.close("leaks")
     assert set(_core.channel_list()) == before
+
+
+def test_a_run_in_the_main_thread_with_sigint_ignored_leaves_it_ignored(worker):
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert worker.run("6 * 7").value_repr == "42"
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
