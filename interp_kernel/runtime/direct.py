@@ -41,6 +41,14 @@ KEPT_CHANNELS = 4
 _TOKEN = b""
 
 
+def destroy_channel(channel):
+    """Destroy ``channel``, which may be gone already. Never blocks."""
+    try:
+        _core.channel_destroy(channel)
+    except _core.ChannelError:
+        pass
+
+
 class _HeldBack:
     """A SIGINT handler that only remembers that the signal came."""
 
@@ -106,7 +114,7 @@ class DirectReply:
         try:
             _core.channel_recv(channel, 0)  # the token out: DONE fits now
         except (TimeoutError, _core.ChannelError):  # closed: the session failed the job
-            return self.job.done.is_set()
+            return self.job.finished()
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             wait = step
@@ -117,7 +125,7 @@ class DirectReply:
                 data = _core.channel_recv(channel, wait)
             except TimeoutError:
                 if (held is not None and held.came) or (deadline is not None and time.monotonic() >= deadline):
-                    return self.job.done.is_set()
+                    return self.job.finished()
                 continue
             except _core.ChannelError:  # closed: the reader or the session completed the job
                 return wait_event(self.job.done, 1.0)
@@ -136,10 +144,7 @@ class DirectReply:
                 return
         except _core.ChannelError:  # closed by the session meanwhile
             pass
-        try:
-            _core.channel_destroy(channel)
-        except _core.ChannelError:
-            pass
+        destroy_channel(channel)
 
     def _handle(self, data):
         _, _, status, payload, events_before = marshal.loads(data)
@@ -161,10 +166,7 @@ class DirectReply:
                 if data != _TOKEN:
                     self._handle(data)
         finally:
-            try:
-                _core.channel_destroy(channel)
-            except _core.ChannelError:
-                pass
+            destroy_channel(channel)
 
     def abort(self):
         """Wake a thread waiting here: the job was completed elsewhere (by the reader,

@@ -23,7 +23,7 @@ from interp_kernel._protocol import (
 )
 from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
-from interp_kernel.runtime.direct import DirectReply, HandledEvents
+from interp_kernel.runtime.direct import DirectReply, HandledEvents, destroy_channel
 from interp_kernel.runtime.jobs import ErrorInfo, Job, RunRecord, RunResult, first_line
 from interp_kernel.runtime.names import check_interpreter_name
 
@@ -276,11 +276,11 @@ class Session:
         if not destroyed:
             lifecycle.session_undestroyed(self)
         for channel in (self._commands, self._replies, self._sleeper, *self._reply_channels):
-            _destroy_channel(channel)
+            destroy_channel(channel)
         self._reply_channels.clear()
         _core.channel_close(self._events)  # the reader drains what is left, then ends
         self._reader.join(1.0)
-        _destroy_channel(self._events)
+        destroy_channel(self._events)
         self._fail_pending("the interpreter was closed")
         return destroyed
 
@@ -453,10 +453,3 @@ class Session:
                                   started=job.started or now, ended=now))
             if job.reply is not None:
                 job.reply.abort()
-
-
-def _destroy_channel(channel):
-    try:
-        _core.channel_destroy(channel)
-    except _core.ChannelError:
-        pass
