@@ -44,9 +44,10 @@ class BenchKernel(KernelHandle):
             print(f"  (shutting down the {self.name} kernel failed: {exc!r})", file=sys.stderr)
 
 
-def start_bench_kernel(name):
-    """A started BenchKernel of kernelspec ``name`` (90 s to start, 120 s per request)."""
-    return start_kernel(name, startup_timeout=90, timeout=120, handle_class=BenchKernel)
+def start_bench_kernel(name, cwd=None):
+    """A started BenchKernel of kernelspec ``name`` (90 s to start, 120 s per request),
+    in the working directory ``cwd`` (default: this process's)."""
+    return start_kernel(name, startup_timeout=90, timeout=120, handle_class=BenchKernel, cwd=cwd)
 
 
 class Cluster:

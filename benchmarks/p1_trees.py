@@ -3,7 +3,9 @@
     git worktree add /tmp/before <commit>    # (copy interp_kernel/_core*.so into it)
     python benchmarks/p1_trees.py /tmp/before .
 
-Each tree gets an ``interp`` kernel started with ``PYTHONPATH=<tree>``; one stock
+Each tree gets an ``interp`` kernel started in that tree (the kernelspec runs
+``python -m interp_kernel``, which imports the package of its working directory
+first) with ``PYTHONPATH=<tree>``; one stock
 ``python3`` kernel is shared. Every round runs, for each tree in a random order, the
 cells of ``p1_cells.py`` in its order (plain, ``%%interp w``, stock; reversed every
 other round), so the trees share the machine's noise and neither always goes first:
@@ -30,7 +32,7 @@ def main():
     try:
         for tree in args.trees:
             os.environ["PYTHONPATH"] = os.path.abspath(tree)
-            kernels.append(start_bench_kernel("interp"))
+            kernels.append(start_bench_kernel("interp", cwd=os.path.abspath(tree)))
     finally:
         if saved is None:
             os.environ.pop("PYTHONPATH", None)
@@ -38,7 +40,10 @@ def main():
             os.environ["PYTHONPATH"] = saved
     stock = start_bench_kernel("python3")
     try:
-        for kernel in kernels:
+        for tree, kernel in zip(args.trees, kernels):
+            loaded = kernel.execute("import interp_kernel; print(interp_kernel.__file__)", check=True).stream()
+            if not os.path.samefile(os.path.dirname(os.path.dirname(loaded.strip())), tree):
+                raise SystemExit(f"the kernel for {tree} imported {loaded.strip()}")
             for _ in range(5):  # create `w`, first-call costs
                 kernel.execute("%%interp w\npass", check=True)
                 kernel.execute("pass", check=True)

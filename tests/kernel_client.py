@@ -301,10 +301,12 @@ class KernelHandle:
 
 
 def start_kernel(name=KERNEL_NAME, *, startup_timeout=60, timeout=30, handle_class=KernelHandle,
-                 extra_arguments=()):
+                 extra_arguments=(), cwd=None):
     """Start the installed kernelspec ``name`` and wait until it answers.
 
     ``extra_arguments`` go on the kernel's command line (``--InterpSettings.spares=0``).
+    ``cwd``: the kernel's working directory (default: this process's); as the kernel
+    runs ``python -m interp_kernel``, that folder's ``interp_kernel`` is the one imported.
     Returns a ``handle_class`` (a :class:`KernelHandle`; ``timeout``: its default wait). Raises
     MissingKernelspec, or RuntimeError/TimeoutError when the kernel does not come up
     within ``startup_timeout`` s (it is shut down then).
@@ -316,7 +318,7 @@ def start_kernel(name=KERNEL_NAME, *, startup_timeout=60, timeout=30, handle_cla
     require_kernelspec(name)
     km = KernelManager(kernel_name=name, **ipc_transport())
     t0 = time.perf_counter()
-    km.start_kernel(env=kernel_env(), extra_arguments=list(extra_arguments))
+    km.start_kernel(env=kernel_env(), extra_arguments=list(extra_arguments), cwd=cwd)
     kc = km.client()
     kc.start_channels()
     try:
