@@ -17,7 +17,7 @@ PyDoc_STRVAR(module_doc,
 "Channels: blocking FIFOs of bytes shared by all interpreters of the process\n"
 "  channel_create(maxsize=0) -> int\n"
 "  channel_send(cid, data, timeout=None)\n"
-"  channel_recv(cid, timeout=None) -> bytes\n"
+"  channel_recv(cid, timeout=None, watch=None) -> bytes\n"
 "  channel_close(cid), channel_destroy(cid)\n"
 "  channel_size(cid) -> int, channel_list() -> list[int]\n"
 "  ChannelError, ChannelClosedError, ChannelNotFoundError\n"

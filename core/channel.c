@@ -155,19 +155,22 @@ leave_channel(ik_channel *ch, ik_waiter *w, int sending)
 
 /* ---- blocking ----------------------------------------------------------- */
 
-/* How long a receiver watches the channel before it sleeps (once per call).  Waking a sleeping
- * thread on another core costs ~45 us on these VMs (P7: a bare channel round
- * trip across cores 55 us, on one core 8 us); a reply that comes within this
- * long is taken without that.  Each look yields the CPU, so a sender on the
- * same core gets to run. */
+/* How long a receiver watches the channel before it sleeps (once per call), unless
+ * channel_recv's `watch` says otherwise.  Waking a sleeping thread on another core
+ * costs ~45 us on these VMs (P7: a bare channel round trip across cores 55 us, on
+ * one core 8 us), and 100+ us once that core has been idle for milliseconds; a
+ * reply that comes within this long is taken without that.  Each look yields the
+ * CPU, so a sender on the same core gets to run. */
 #define SPIN_NS 20000L
+/* The longest `watch` channel_recv accepts (a watch is meant to be short). */
+#define MAX_WATCH_NS 10000000L
 
 /* Called without the mutex or the GIL, listed as a waiter.  Returns once the
  * channel looks non-empty, closed or destroyed, this thread is interrupted, or
- * SPIN_NS (or the timeout) have passed.  The reads are unlocked hints: the caller decides under
+ * spin_ns (or the timeout) have passed.  The reads are unlocked hints: the caller decides under
  * the mutex. */
 static void
-watch_briefly(ik_channel *ch, ik_waiter *w, const ik_timeout *to)
+watch_briefly(ik_channel *ch, ik_waiter *w, const ik_timeout *to, long spin_ns)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -180,7 +183,7 @@ watch_briefly(ik_channel *ch, ik_waiter *w, const ik_timeout *to)
         }
         sched_yield();
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) >= SPIN_NS
+        if ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) >= spin_ns
                 || (!to->forever && (now.tv_sec > to->deadline.tv_sec
                                      || (now.tv_sec == to->deadline.tv_sec && now.tv_nsec >= to->deadline.tv_nsec)))) {
             return;
@@ -194,12 +197,16 @@ watch_briefly(ik_channel *ch, ik_waiter *w, const ik_timeout *to)
  * interrupt() flags this thread. */
 static int
 wait_channel(ik_state *st, ik_channel *ch, int sending, ik_item **item,
-             const ik_timeout *to)
+             const ik_timeout *to, long spin_ns)
 {
     pthread_cond_t *cond = sending ? &ch->not_full : &ch->not_empty;
     /* Senders (to a full channel) sleep at once, and so do receivers of a channel
-     * that never carried anything (the agent's sleeper: time.sleep waits on it). */
-    int watched = sending || !ch->carried;
+     * that never carried anything (the agent's sleeper: time.sleep waits on it),
+     * unless the receiver asked for a watch (spin_ns >= 0). */
+    if (spin_ns < 0) {
+        spin_ns = sending || !ch->carried ? 0 : SPIN_NS;
+    }
+    int watched = spin_ns == 0;
     ik_waiter *w = ik_waiter_add(ik_current_interp_id(), PyThread_get_thread_ident(), cond);
     if (w == NULL) {
         pthread_mutex_unlock(&ik_wait_mutex);
@@ -222,7 +229,7 @@ wait_channel(ik_state *st, ik_channel *ch, int sending, ik_item **item,
         Py_BEGIN_ALLOW_THREADS
         if (!watched) {
             watched = 1;
-            watch_briefly(ch, w, to);
+            watch_briefly(ch, w, to, spin_ns);
         }
         pthread_mutex_lock(&ik_wait_mutex);
         int timed_out = 0;
@@ -303,9 +310,11 @@ raise_status(ik_state *st, int status, int64_t cid, const char *op)
 
 /* One send (sending=1: *item goes in, set to NULL once taken) or receive
  * (sending=0: *item is set) on channel `cid`: tries at once, then waits as
- * `to` allows.  Called with the GIL held and ik_wait_mutex not held. */
+ * `to` allows, watching the channel for spin_ns first (< 0: the default).
+ * Called with the GIL held and ik_wait_mutex not held. */
 static int
-transfer(ik_state *st, int64_t cid, int sending, ik_item **item, const ik_timeout *to)
+transfer(ik_state *st, int64_t cid, int sending, ik_item **item, const ik_timeout *to,
+         long spin_ns)
 {
     pthread_mutex_lock(&ik_wait_mutex);
     ik_channel *ch = find_channel(cid);
@@ -315,7 +324,7 @@ transfer(ik_state *st, int64_t cid, int sending, ik_item **item, const ik_timeou
     }
     int status = sending ? try_send(ch, item) : try_recv(ch, item);
     if (status == ST_AGAIN && to->blocking) {
-        return wait_channel(st, ch, sending, item, to);   /* unlocks */
+        return wait_channel(st, ch, sending, item, to, spin_ns);   /* unlocks */
     }
     pthread_mutex_unlock(&ik_wait_mutex);
     return status == ST_AGAIN ? ST_TIMEOUT : status;
@@ -434,7 +443,7 @@ channel_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject
     }
     PyBuffer_Release(&view);
 
-    int status = transfer(st, cid, 1, &item, &to);
+    int status = transfer(st, cid, 1, &item, &to, -1);
     if (item != NULL) {             /* not sent */
         PyMem_RawFree(item);
     }
@@ -445,34 +454,57 @@ channel_send(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject
 }
 
 PyDoc_STRVAR(channel_recv_doc,
-"channel_recv(cid, timeout=None) -> bytes\n"
+"channel_recv(cid, timeout=None, watch=None) -> bytes\n"
 "\n"
 "Remove the oldest item of channel `cid` and return it as a new bytes object.\n"
 "Blocks (GIL released) while the channel is empty, for at most `timeout` seconds\n"
-"(None: no limit, 0: never block).\n"
+"(None: no limit, 0: never block).  Before it sleeps it watches the channel for\n"
+"`watch` seconds (at most 0.01), yielding the CPU between looks, so an item sent\n"
+"meanwhile is taken without a thread wake-up; None: 20 us for a channel that has\n"
+"carried an item, 0 otherwise.\n"
 "Raises TimeoutError when still empty at the timeout, ChannelClosedError when the\n"
 "channel is closed and drained (or destroyed), ChannelNotFoundError for an\n"
 "unknown id, KeyboardInterrupt when interrupt() targets this thread while it\n"
 "waits (an item that arrived meanwhile stays in the channel), ValueError for a\n"
-"negative timeout, MemoryError.");
+"negative timeout or a watch outside 0..0.01, MemoryError.");
+
+static int
+parse_watch(PyObject *obj, long *spin_ns)
+{
+    if (obj == NULL || obj == Py_None) {
+        *spin_ns = -1;
+        return 0;
+    }
+    double secs = PyFloat_AsDouble(obj);
+    if (secs == -1.0 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (!(secs >= 0.0 && secs * 1e9 <= (double)MAX_WATCH_NS)) {   /* also rejects NaN */
+        PyErr_SetString(PyExc_ValueError, "watch must be None or a number of seconds from 0 to 0.01");
+        return -1;
+    }
+    *spin_ns = (long)(secs * 1e9);
+    return 0;
+}
 
 static PyObject *
 channel_recv(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = {"cid", "timeout", NULL};
-    PyObject *a[2];
+    static const char *const names[] = {"cid", "timeout", "watch", NULL};
+    PyObject *a[3];
     if (ik_parse_args("channel_recv", args, nargs, kwnames, names, 1, a) < 0) {
         return NULL;
     }
     int64_t cid;
     ik_timeout to;
-    if (parse_cid(a[0], &cid) < 0 || ik_timeout_parse(a[1], &to) < 0) {
+    long spin_ns;
+    if (parse_cid(a[0], &cid) < 0 || ik_timeout_parse(a[1], &to) < 0 || parse_watch(a[2], &spin_ns) < 0) {
         return NULL;
     }
     ik_state *st = ik_get_state(module);
     ik_item *item = NULL;
 
-    int status = transfer(st, cid, 0, &item, &to);
+    int status = transfer(st, cid, 0, &item, &to, spin_ns);
     if (status != ST_OK) {
         return raise_status(st, status, cid, "channel_recv");
     }

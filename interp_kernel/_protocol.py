@@ -22,6 +22,11 @@ channel that gets the job's ``DONE`` (its waiter's, see
   the interpreter's traceback); ``ERROR`` when the call could not be decoded,
   ``INTERRUPTED`` on an interrupt.
 * ``(STOP,)``: leave the loop; the agent's ``exec`` returns.
+* ``(WAKE,)`` or ``(WAKE, code)``: no job and no reply: a command is about to come,
+  so the agent watches the channel for it for up to ``WAKE_WATCH`` seconds instead of
+  going to sleep, having compiled ``code`` when given (a ``RUN`` of exactly that code
+  then skips compiling). Its wake-up and compiling overlap the main side's work before
+  it sends (see ``Session.wake``).
 
 events (agent -> main):
 
@@ -61,6 +66,10 @@ PULL = "pull"
 CALL = "call"
 APPLY = "apply"
 STOP = "stop"
+WAKE = "wake"
+
+#: Seconds an agent woken by ``WAKE`` watches its command channel before it sleeps.
+WAKE_WATCH = 0.002
 
 # -- events (agent -> main) ---------------------------------------------------------
 READY = "ready"

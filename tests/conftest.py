@@ -52,6 +52,14 @@ def manager():
     m.shutdown(timeout=5)
 
 
+@pytest.fixture
+def worker(manager):
+    """An interpreter (a Session) of the test's own manager that has run a cell."""
+    session = manager.session("worker")
+    session.run("pass")
+    return session
+
+
 @pytest.fixture(scope="module")
 def kernel():
     """One running ``interp`` kernel shared by the tests of a module."""

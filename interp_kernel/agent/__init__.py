@@ -30,7 +30,7 @@ import marshal
 import sys
 
 from interp_kernel import _core
-from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PART, PULL, PUSH, READY, RUN, STOP
+from interp_kernel._protocol import APPLY, CALL, DONE, ERROR, PART, PULL, PUSH, READY, RUN, STOP, WAKE, WAKE_WATCH
 from interp_kernel.agent import cells, frontend
 
 
@@ -48,6 +48,7 @@ class _Agent:
         self.send_lock = _thread.allocate_lock()
         self.input_requests = 0
         self.sent = 0  # events sent so far; a DONE sent elsewhere says how many came before it
+        self.wrote_while_preparing = False
 
     def send(self, *message):
         """Send one event to the main side. Blocks only if the channel is full."""
@@ -111,18 +112,38 @@ class _Agent:
         start_thread.__doc__ = start.__doc__
         return start_thread
 
+    def prepare(self, code):
+        """Compile the cell that comes next (``cells.prepare``). When compiling writes
+        something (a SyntaxWarning), the text is dropped with the compiled cell: its
+        ``RUN`` compiles it again, and the text goes to that cell."""
+        job, self.job = self.job, frontend.PREPARING
+        self.wrote_while_preparing = False
+        try:
+            cells.prepare(code)
+        finally:
+            self.job = job
+        if self.wrote_while_preparing:
+            cells.forget_prepared()
+
     def serve(self):
         """Handle commands until ``STOP`` arrives or the command channel closes."""
         handlers = {RUN: cells.run_cell, PUSH: _push, PULL: lambda names: _pull(names, self.send_part),
                     CALL: _call, APPLY: _apply}
+        watch = None
         while True:
             try:
-                message = marshal.loads(_core.channel_recv(self.commands))
+                message = marshal.loads(_core.channel_recv(self.commands, None, watch))
             except KeyboardInterrupt:  # an interrupt aimed at a cell that already ended
                 continue
             except _core.ChannelError:
                 return
             kind = message[0]
+            if kind == WAKE:  # a command is on its way: catch it awake (its cell compiled)
+                watch = WAKE_WATCH
+                if len(message) > 1:
+                    self.prepare(*message[1:])
+                continue
+            watch = None
             if kind == STOP:
                 return
             job, reply_to = message[1], message[2]

@@ -16,6 +16,10 @@ import sys
 from interp_kernel import _core
 from interp_kernel._protocol import CLEAR, DISPLAY, INPUT, OUT
 
+#: The job of output the agent's thread writes while it compiles a cell ahead: not
+#: sent, only noted (see ``_Agent.prepare``).
+PREPARING = -1
+
 _START_THREAD = _thread.start_joinable_thread  # the original, before the agent wraps it
 
 
@@ -49,6 +53,9 @@ class Outbox:
 
     def write(self, stream, text):
         job = self.agent.output_job()
+        if job == PREPARING:
+            self.agent.wrote_while_preparing = True
+            return
         with self.lock:
             if self.pending and (stream != self.stream or job != self.job):
                 self.send()

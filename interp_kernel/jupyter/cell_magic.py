@@ -13,11 +13,12 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, kwds, magic_arguments, parse_argstring
 
 from interp_kernel.jupyter.background import BackgroundCell, status_line
-from interp_kernel.jupyter.cells import CELL_MAGIC
+from interp_kernel.jupyter.cells import CELL_MAGIC, split_interp_cell
 from interp_kernel.jupyter.context import check_variables
 from interp_kernel.jupyter.rendering import log, one_line_error
 from interp_kernel.jupyter.routing import Labeller
 from interp_kernel.jupyter.sigint import InterruptGate
+from interp_kernel.errors import InterpError
 from interp_kernel.runtime.session import CONFIGS
 
 #: How long an interrupted foreground cell may take to stop before the magic gives up
@@ -115,7 +116,7 @@ class InterpCellMagics(Magics):
         to the waiting thread (one thread wake-up less, see
         :mod:`interp_kernel.runtime.direct`)."""
         router = self.context.router
-        code = "\n" + cell  # line numbers are the cell's: line 1 is the %%interp line
+        code = _code(cell)
         multi = len(sessions) > 1
         jobs = {}
         try:
@@ -126,7 +127,7 @@ class InterpCellMagics(Magics):
                     on_display=lambda data, metadata, _t=target, **kw: router.display(_t, data, metadata, **kw),
                     on_clear=lambda wait, _t=target: router.clear(_t, wait),
                     on_input=lambda prompt, password, _t=target: router.ask(_t, prompt, password),
-                    filename=self._filename(session.name),
+                    filename=_filename(self.shell, session.name),
                     direct=direct,
                 )
         except BaseException:
@@ -243,9 +244,59 @@ class InterpCellMagics(Magics):
             running[0].wait_done(min(left, 0.005) if retry else left)
         return all(job.finished() for job in jobs.values())
 
-    def _filename(self, name):
-        result = getattr(getattr(self.shell, "displayhook", None), "exec_result", None)
-        count = getattr(result, "execution_count", None)
-        if count is None:
-            count = getattr(self.shell, "execution_count", 0)
-        return f"<interp {name}: In [{count}]>"
+
+
+class CellPreparer:
+    """Wakes the interpreters of an ``%%interp`` cell that is about to run: each idle
+    one compiles the body and watches for its command
+    (:meth:`~interp_kernel.runtime.session.Session.wake`) while IPython still parses
+    the cell, so the cell's round trip waits for neither.
+
+    ``InterpKernel`` calls :meth:`early` as soon as an execute request arrives;
+    elsewhere IPython's ``pre_run_cell`` event (:meth:`pre_run_cell`) does it, later.
+    Interpreters that do not exist yet are left alone. Never raises.
+    """
+
+    def __init__(self, context):
+        self.context = context
+        self._early = None  # the source woken for by early(), which pre_run_cell skips once
+
+    def early(self, source):
+        self._early = source
+        self._wake(source)
+
+    def pre_run_cell(self, info=None):
+        source = getattr(info, "raw_cell", None)
+        early, self._early = self._early, None
+        if source is not early and source != early:
+            self._wake(source)
+
+    def _wake(self, source):
+        parts = split_interp_cell(source) if isinstance(source, str) else None
+        if parts is None:
+            return
+        names, _, offset = parts
+        body = source[offset:]
+        if body and not body.endswith("\n"):  # as IPython hands it to the magic
+            body += "\n"
+        code = _code(body)
+        for name in names:
+            try:
+                session = self.context.manager.get(name)
+            except InterpError:  # not made yet, or not a name (``$name``: expanded later)
+                continue
+            session.wake(code)
+
+
+def _code(cell):
+    """What the interpreter runs for a cell's body: line numbers are the cell's (line 1
+    is the %%interp line)."""
+    return "\n" + cell
+
+
+def _filename(shell, name):
+    result = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    count = getattr(result, "execution_count", None)
+    if count is None:
+        count = getattr(shell, "execution_count", 0)
+    return f"<interp {name}: In [{count}]>"

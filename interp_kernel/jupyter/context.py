@@ -48,6 +48,7 @@ class InterpContext:
         self.dashboards = []  # Dashboard widgets opened by %interp dashboard
         self.cell_start_guard = CellStartGuard()
         self.settings = None  # InterpSettings, set by the extension
+        self.cell_preparer = None  # a cell_magic.CellPreparer, set by the extension
 
     # -- interpreters ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ through :func:`context_for`.
 
 import functools
 
-from interp_kernel.jupyter.cell_magic import InterpCellMagics
+from interp_kernel.jupyter.cell_magic import CellPreparer, InterpCellMagics
 from interp_kernel.jupyter.cells import CELL_MAGIC
 from interp_kernel.jupyter.context import InterpContext
 from interp_kernel.jupyter.line_magic import InterpLineMagics
@@ -51,6 +51,9 @@ def load_ipython_extension(ip):
         ip.configurables.append(context.settings)
         lifecycle.at_exit(context.shutdown, SHUTDOWN_TIMEOUT)
     ip.register_magics(InterpCellMagics(ip, context), InterpLineMagics(ip, context))
+    if context.cell_preparer is None:  # wakes a cell's interpreters before the magic runs
+        context.cell_preparer = CellPreparer(context)
+        ip.events.register("pre_run_cell", context.cell_preparer.pre_run_cell)
     from interp_kernel.runtime.executor import set_default_manager
 
     set_default_manager(context.manager, functools.partial(_task_output, context))  # workers in %interp list
@@ -87,6 +90,8 @@ def unload_ipython_extension(ip):
     set_default_manager(None)
     shell_escapes.uninstall(ip)
     context.cell_start_guard.detach(ip)
+    if context.cell_preparer is not None:
+        ip.events.unregister("pre_run_cell", context.cell_preparer.pre_run_cell)
     try:
         from interp_kernel.jupyter.timeline_cells import detach
 

@@ -71,11 +71,16 @@ class InterpKernel(IPythonKernel):
         """Before an execute request, the SIGINT handler is our CellStartGuard instead of
         Python's default one (ipykernel's choice): an interrupt that arrives before the
         cell's code starts is raised when it starts, instead of landing in ipykernel's
-        or IPython's own code (which drop it, or send no reply)."""
+        or IPython's own code (which drop it, or send no reply). An ``%%interp`` cell's
+        interpreters are woken now, the earliest moment (see ``CellPreparer``)."""
         context = context_for(self.shell)
-        if context is None or self.get_parent().get("header", {}).get("msg_type") != "execute_request":
+        parent = self.get_parent()
+        if context is None or parent.get("header", {}).get("msg_type") != "execute_request":
             return super().pre_handler_hook()
         self.saved_sigint_handler = context.cell_start_guard.install()
+        content = parent.get("content", {})
+        if not content.get("silent") and context.cell_preparer is not None:
+            context.cell_preparer.early(content.get("code"))  # an %%interp cell's interpreters wake now
 
     # -- completion and inspection -------------------------------------------------------------
 

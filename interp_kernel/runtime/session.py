@@ -19,7 +19,7 @@ import _interpreters
 
 from interp_kernel import _core
 from interp_kernel._protocol import (
-    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PART, READY, RUN, STOP,
+    CALL, CLEAR, DISPLAY, DONE, ERROR, INPUT, OK, OUT, PART, READY, RUN, STOP, WAKE,
 )
 from interp_kernel.errors import SessionBusyError, SessionClosedError
 from interp_kernel.runtime import lifecycle
@@ -29,6 +29,7 @@ from interp_kernel.runtime.names import check_interpreter_name
 
 CONFIGS = ("isolated", "legacy")
 _ENDED_CELLS_KEPT = 64  # threads started by older cells write into the latest cell
+_WAKE = marshal.dumps((WAKE,))
 
 _BOOTSTRAP = """\
 import sys
@@ -211,6 +212,20 @@ class Session:
         if not result.ok:
             raise RuntimeError(str(result.error))
         return result.data
+
+    def wake(self, code=None):
+        """Say that work is about to be submitted, the cell ``code`` if given: an idle
+        agent then compiles it and watches for its command for up to
+        ``_protocol.WAKE_WATCH`` seconds instead of sleeping, so its thread's wake-up
+        (100+ µs once its core has idled) and the compiling overlap what the caller
+        does before it submits. Does nothing for a busy or closed session. Never
+        blocks, never raises."""
+        if self.current is None and not self._closed:
+            try:
+                message = _WAKE if code is None else marshal.dumps((WAKE, code))
+                _core.channel_send(self._commands, message, 0)
+            except (TimeoutError, ValueError, _core.ChannelError):  # closing meanwhile; code not a str
+                pass
 
     def interrupt(self):
         """Raise KeyboardInterrupt in the cell the interpreter is running.

@@ -191,9 +191,29 @@ def test_channel_basics(interps):
     with pytest.raises(ValueError):
         core.channel_create(-1)
     with pytest.raises(TypeError):
-        core.channel_recv(cid, 1, 2)
+        core.channel_recv(cid, 1, 0, 2)
     with pytest.raises(TypeError):
         core.channel_recv(cid, nope=1)
+
+
+def test_a_receiver_that_watches_takes_an_item_sent_meanwhile_and_bad_watches_are_refused():
+    cid = core.channel_create()
+    for bad in (-0.001, 0.011, float("nan")):
+        with pytest.raises(ValueError, match="watch"):
+            core.channel_recv(cid, 0.01, bad)
+    with pytest.raises(TypeError):
+        core.channel_recv(cid, 0.01, "0.001")
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):  # a watch never outlasts the timeout
+        core.channel_recv(cid, 0.001, 0.01)
+    assert time.monotonic() - t0 < 0.5
+    sender = threading.Timer(0.002, core.channel_send, (cid, b"late"))
+    sender.start()
+    assert core.channel_recv(cid, 5, watch=0.01) == b"late"
+    sender.join()
+    core.channel_send(cid, b"now")
+    assert core.channel_recv(cid, None, 0) == b"now"
+    core.channel_destroy(cid)
 
 
 def test_unknown_channel_errors(interps):

@@ -16,13 +16,6 @@ from interp_kernel import _core
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-def worker(manager):
-    session = manager.session("direct")
-    session.run("pass")
-    return session
-
-
 def test_output_printed_just_before_the_end_has_arrived_when_run_returns(worker):
     for _ in range(20):
         lines = []

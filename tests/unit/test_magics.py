@@ -252,3 +252,32 @@ def test_display_ids_and_clear_output_in_a_terminal_shell(ip, capsys):
     context_for(ip).router.flush()
     out = capsys.readouterr().out
     assert out.index("'one'") < out.index("'two'") < out.index("\x1b[2K")  # shown, updated, cleared
+
+
+# -- compiling ahead ---------------------------------------------------------------------
+
+
+def test_an_interp_cell_is_compiled_ahead_as_the_magic_runs_it_and_only_once(ip, monkeypatch):
+    ip.run_cell("%%interp early1 early2\nx = 1")
+    manager = context_for(ip).manager
+    woken, sent = [], []
+    for name in ("early1", "early2"):
+        session = manager.get(name)
+        monkeypatch.setattr(session, "wake", lambda code=None, _w=session.wake, _n=name: (woken.append((_n, code)), _w(code)))
+        monkeypatch.setattr(session, "submit", lambda code, _s=session.submit, _n=name, **kw: (sent.append((_n, code)), _s(code, **kw))[1])
+    cells = ["%%interp early1\nprint(x)", "%%interp early1\nx += 1\nx\n", "%%interp early1 --out x\nx = 5",
+             "%%interp early1 early2\r\nx = 2", "%%interp early1 new_one\n'new'"]
+    for cell in cells:
+        woken.clear(), sent.clear()
+        assert ip.run_cell(cell).success
+        assert woken == [s for s in sent if s[0] != "new_one"] and sent, cell
+    preparer = context_for(ip).cell_preparer
+    woken.clear(), sent.clear()
+    preparer.early("%%interp early1\n'early'")  # what the kernel does when the request arrives
+    assert ip.run_cell("%%interp early1\n'early'").success
+    assert woken == sent == [("early1", "\n'early'\n")]
+    woken.clear()
+    for cell in ("x = 1", "%%interpolate a\n1", "%%interp $name\n1", "%%interp early1", "%%interp nobody_yet --bg\n1"):
+        preparer.pre_run_cell(type("Info", (), {"raw_cell": cell})())
+    assert woken == [("early1", "\n")]
+    ip.run_line_magic("interp", "close early1 early2 new_one")

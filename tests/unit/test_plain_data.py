@@ -11,11 +11,6 @@ from interp_kernel.runtime.encoding import SHARE_NATIVELY_FROM
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-def worker(manager):
-    return manager.session("plain")
-
-
 def _nested():
     shared = [1.5, -2, None]
     value = {

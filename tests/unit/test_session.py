@@ -17,11 +17,6 @@ from interp_kernel.errors import (
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture
-def worker(manager):
-    return manager.session("worker")
-
-
 class Collector:
     """An on_output callback that remembers what arrived, and when."""
 
