@@ -18,7 +18,6 @@ from interp_kernel.jupyter.context import check_variables
 from interp_kernel.jupyter.rendering import log, one_line_error
 from interp_kernel.jupyter.routing import Labeller
 from interp_kernel.jupyter.sigint import InterruptGate
-from interp_kernel.errors import InterpError
 from interp_kernel.runtime.session import CONFIGS
 
 #: How long an interrupted foreground cell may take to stop before the magic gives up
@@ -283,7 +282,7 @@ class CellPreparer:
         for name in names:
             try:
                 session = self.context.manager.get(name)
-            except InterpError:  # not made yet, or not a name (``$name``: expanded later)
+            except Exception:  # not made yet, not a name (``$name``: expanded later), shut down
                 continue
             session.wake(code)
 

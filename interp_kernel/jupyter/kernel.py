@@ -5,18 +5,22 @@ with ``%%interp NAME``, completion and inspection are answered from inside that
 interpreter. Shutdown and restart destroy every interpreter within a bound, even
 when user code ignores interrupts or left a thread running.
 
-Two process-wide choices differ from a stock IPython kernel: the SIGINT handler is
+Its shell is :class:`~interp_kernel.jupyter.kernel_shell.InterpShell`, which turns an
+``%%interp`` cell into Python without tokenizing it. Two process-wide choices differ
+from a stock IPython kernel: the SIGINT handler is
 ``sigint.CellStartGuard`` until each cell's code starts, and multiprocessing's default
 start method is 'forkserver' on 3.13 as on 3.14 (a forked child of a process with
 subinterpreters crashes).
 """
 
 from ipykernel.ipkernel import IPythonKernel
+from traitlets import Type
 
 from interp_kernel._version import __version__
 from interp_kernel.jupyter import crash_note
 from interp_kernel.jupyter.cells import split_interp_cell
 from interp_kernel.jupyter.extension import context_for, load_ipython_extension
+from interp_kernel.jupyter.kernel_shell import InterpShell
 from interp_kernel.jupyter.rendering import log
 from interp_kernel.runtime import lifecycle
 from interp_kernel.runtime.lifecycle import leave_if_stuck
@@ -49,6 +53,7 @@ class InterpKernel(IPythonKernel):
 
     implementation = "interp_kernel"
     implementation_version = __version__
+    shell_class = Type(InterpShell)  # %%interp cells skip IPython's tokenizing (see kernel_shell)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
