@@ -2,20 +2,23 @@
 
 For any cell IPython first transforms the source to Python (``transform_cell``:
 tokenizing it, then prefiltering a one-line result) and then compiles it once more to
-decide whether it needs an event loop (``should_run_async``). An ``%%interp`` cell
-always becomes the same single call, ``get_ipython().run_cell_magic('interp', line,
-body)``, which never needs an event loop; InterpShell has IPython's static transforms
-make that call, skips tokenizing and prefiltering it (they leave such a line as it is)
-and answers ``False``. Measured through a kernel (``benchmarks/p1_trees.py``, 250 rounds,
-both kernels side by side): the ``%%interp w`` cell's overhead over a plain cell went
-from 0.43 / 0.54 ms to 0.26 / 0.25 ms. Hot, the two steps take only ~18 µs; after the
-kernel idled for 10 ms they cost far more (cold caches).
+decide whether it needs an event loop (``should_run_async``); in a kernel both happen
+twice (ipykernel asks first, then IPython's ``run_cell``). An ``%%interp`` cell always
+becomes one call, ``get_ipython().run_cell_magic('interp', line, body)``, which never
+needs an event loop. So InterpShell has IPython's static transforms make that call,
+once per cell, skips tokenizing and prefiltering it (they leave such a line as it is)
+and answers ``False``.
+
+Measured through a kernel (``benchmarks/p1_trees.py``, 250 rounds, both kernels side
+by side): the ``%%interp w`` cell's overhead over a plain cell went from 0.43 / 0.54 ms
+to 0.26 / 0.25 ms. Hot, the steps skipped take ~40 µs a cell; after the kernel idled
+for 10 ms, as between a notebook's cells, they cost far more (cold caches).
 
 The short way is taken only while IPython's transformer lists (static, token,
 prefilter, post) are those the shell started with: with a transformer of the user's or
 of an extension, every cell goes the whole way. Its result is what the whole way gives
-for these cells (``tests/unit/test_kernel_shell.py`` compares them). Everything else is
-ZMQInteractiveShell's.
+for these cells (``tests/kernel/test_kernel_shell.py`` compares them). Everything else
+is ZMQInteractiveShell's.
 """
 
 from ipykernel.zmqshell import ZMQInteractiveShell
@@ -31,7 +34,7 @@ class InterpShell(ZMQInteractiveShell):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._started_with = self._transformers()
-        self._written = None  # the last call written for an %%interp cell
+        self._written_for = self._written = None  # the last %%interp cell, and its call
 
     def _transformers(self):
         static = self.input_transformer_manager
@@ -41,11 +44,13 @@ class InterpShell(ZMQInteractiveShell):
                 tuple(prefilter.transformers), tuple(self.input_transformers_post))
 
     def transform_cell(self, raw_cell):
+        if raw_cell is self._written_for and self._transformers() == self._started_with:
+            return self._written  # ipykernel transforms each cell, then IPython's run_cell again
         call = self._interp_call(raw_cell)
         if call is None:
             return super().transform_cell(raw_cell)
         self._last_input_line = call  # (as IPython's prefilter does)
-        self._written = call + "\n"
+        self._written_for, self._written = raw_cell, call + "\n"
         return self._written
 
     def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
