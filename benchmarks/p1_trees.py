@@ -5,7 +5,7 @@
 
 Each tree gets an ``interp`` kernel started in that tree (the kernelspec runs
 ``python -m interp_kernel``, which imports the package of its working directory
-first) with ``PYTHONPATH=<tree>``; one stock
+first; the script checks that it did); one stock
 ``python3`` kernel is shared. Every round runs, for each tree in a random order, the
 cells of ``p1_cells.py`` in its order (plain, ``%%interp w``, stock; reversed every
 other round), so the trees share the machine's noise and neither always goes first:
@@ -27,17 +27,7 @@ def main():
     parser.add_argument("trees", nargs="+", help="source trees (folders holding interp_kernel/)")
     parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
-    kernels = []
-    saved = os.environ.get("PYTHONPATH")
-    try:
-        for tree in args.trees:
-            os.environ["PYTHONPATH"] = os.path.abspath(tree)
-            kernels.append(start_bench_kernel("interp", cwd=os.path.abspath(tree)))
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved
+    kernels = [start_bench_kernel("interp", cwd=os.path.abspath(tree)) for tree in args.trees]
     stock = start_bench_kernel("python3")
     try:
         for tree, kernel in zip(args.trees, kernels):

@@ -267,7 +267,7 @@ class CellPreparer:
     def pre_run_cell(self, info=None):
         source = getattr(info, "raw_cell", None)
         early, self._early = self._early, None
-        if source is not early and source != early:
+        if source != early:
             self._wake(source)
 
     def _wake(self, source):
